@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Kernel feature detection for the out-of-tree build: each test looks at what
+# the target kernel's headers declare, never at its version number, and
+# defines a VMB_COMPAT_* macro that compat/compat.h turns into one spelling.
+
+vmb_compat_root := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+vmb_bus_h := $(srctree)/include/linux/device/bus.h
+
+ifneq ($(shell grep -s 'uevent..const struct device \*' $(vmb_bus_h)),)
+vmb_compat_flags += -DVMB_COMPAT_UEVENT_CONST_DEV
+endif
+ifneq ($(shell grep -s 'match..struct device \*dev, const struct device_driver' $(vmb_bus_h)),)
+vmb_compat_flags += -DVMB_COMPAT_MATCH_CONST_DRV
+endif
+
+ccflags-y += -I$(vmb_compat_root)/include $(vmb_compat_flags) \
+	     -include $(vmb_compat_root)/compat/compat.h

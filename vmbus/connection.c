@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One connection to the host: version negotiation, unload, and the single
+ * place where messages from the host are validated and dispatched.
+ *
+ * Security model: the host is not trusted.  Each message arrives here as a
+ * private copy made by the transport; it is checked against the dispatch
+ * table (known type, host-to-guest direction, minimum size) before any
+ * handler sees it, and each handler checks the fields it uses.  Nonsense is
+ * logged (ratelimited) and dropped; it never crashes the guest.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/device.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "vmbus_private.h"
+
+#define VMB_REQ_TIMEOUT		(5 * HZ)
+#define VMB_OFFERS_TIMEOUT	(10 * HZ)
+/* Deferred messages the host may have queued on us at any one time. */
+#define VMB_MGMT_PENDING_MAX	1024
+
+struct vmb_msg_handler {
+	u32 min_len;
+	/* Completes the pending request of the same type. */
+	bool response;
+	/* Or: runs on mgmt_wq, where it may register devices and sleep. */
+	void (*handle)(struct vmb_conn *conn, const void *payload, u32 len);
+};
+
+static void vmb_conn_handle_response(struct vmb_conn *conn, u32 type,
+				     const void *payload, u32 len);
+
+/*
+ * Host-to-guest messages.  A type with neither a handler nor the response
+ * flag is unknown or flows the other way.
+ */
+static const struct vmb_msg_handler vmb_msg_handlers[VMB_MSG_TYPE_COUNT] = {
+	[VMB_MSG_VERSION_RESPONSE] = {
+		.min_len = sizeof(struct vmb_msg_version_response),
+		.response = true,
+	},
+	[VMB_MSG_OFFER] = {
+		.min_len = sizeof(struct vmb_msg_offer),
+		.handle = vmb_chan_handle_offer,
+	},
+	[VMB_MSG_ALL_OFFERS_DELIVERED] = {
+		.handle = vmb_chan_handle_all_offers,
+	},
+	[VMB_MSG_RESCIND] = {
+		.min_len = sizeof(struct vmb_msg_rescind),
+		.handle = vmb_chan_handle_rescind,
+	},
+	[VMB_MSG_UNLOAD_RESPONSE] = {
+		.response = true,
+	},
+};
+
+struct vmb_deferred_msg {
+	struct work_struct work;
+	struct vmb_conn *conn;
+	const struct vmb_msg_handler *handler;
+	u32 len;
+	u8 payload[];
+};
+
+static void vmb_conn_deferred_work(struct work_struct *work)
+{
+	struct vmb_deferred_msg *dm =
+		container_of(work, struct vmb_deferred_msg, work);
+	struct vmb_conn *conn = dm->conn;
+
+	dm->handler->handle(conn, dm->payload, dm->len);
+	atomic_dec(&conn->mgmt_pending);
+	kfree(dm);
+}
+
+/*
+ * Called by the transport, in process context, for each message the host
+ * sent; payload is the transport's private copy and len is at most
+ * VMB_MSG_MAX_PAYLOAD.
+ */
+void vmb_conn_receive(struct vmb_conn *conn, u32 type, const void *payload,
+		      u32 len)
+{
+	const struct vmb_msg_handler *h;
+	struct vmb_deferred_msg *dm;
+
+	if (type >= VMB_MSG_TYPE_COUNT ||
+	    (!vmb_msg_handlers[type].handle &&
+	     !vmb_msg_handlers[type].response)) {
+		vmb_reject(conn, "message of unknown type %u (len %u)\n",
+			   type, len);
+		return;
+	}
+	h = &vmb_msg_handlers[type];
+	if (len < h->min_len) {
+		vmb_reject(conn, "message type %u: %u bytes, needs %u\n",
+			   type, len, h->min_len);
+		return;
+	}
+
+	if (h->response) {
+		vmb_conn_handle_response(conn, type, payload, len);
+		return;
+	}
+
+	if (atomic_inc_return(&conn->mgmt_pending) > VMB_MGMT_PENDING_MAX) {
+		atomic_dec(&conn->mgmt_pending);
+		vmb_reject(conn, "message type %u: too many pending\n", type);
+		return;
+	}
+	dm = kmalloc(struct_size(dm, payload, len), GFP_KERNEL);
+	if (!dm) {
+		atomic_dec(&conn->mgmt_pending);
+		return;
+	}
+	INIT_WORK(&dm->work, vmb_conn_deferred_work);
+	dm->conn = conn;
+	dm->handler = h;
+	dm->len = len;
+	memcpy(dm->payload, payload, len);
+	queue_work(conn->mgmt_wq, &dm->work);
+}
+
+static void vmb_conn_handle_response(struct vmb_conn *conn, u32 type,
+				     const void *payload, u32 len)
+{
+	bool expected;
+
+	spin_lock(&conn->resp_lock);
+	expected = conn->resp_type == type;
+	if (expected) {
+		conn->resp_len = min_t(u32, len, sizeof(conn->resp));
+		memcpy(conn->resp, payload, conn->resp_len);
+		conn->resp_type = VMB_MSG_INVALID;
+		complete(&conn->resp_done);
+	}
+	spin_unlock(&conn->resp_lock);
+
+	if (!expected)
+		vmb_reject(conn, "unsolicited response type %u\n", type);
+}
+
+int vmb_conn_post(struct vmb_conn *conn, u32 type, const void *payload,
+		  u32 len)
+{
+	return conn->transport->ops->post_msg(conn->transport, type, payload,
+					      len);
+}
+
+/*
+ * Send a request and wait for its response, copied to @resp (which the
+ * dispatch table guarantees is at least the response type's minimum size).
+ */
+static int vmb_conn_request(struct vmb_conn *conn, u32 type, const void *req,
+			    u32 req_len, u32 resp_type, void *resp,
+			    u32 resp_len)
+{
+	int ret;
+
+	mutex_lock(&conn->req_lock);
+
+	spin_lock(&conn->resp_lock);
+	reinit_completion(&conn->resp_done);
+	conn->resp_type = resp_type;
+	spin_unlock(&conn->resp_lock);
+
+	ret = vmb_conn_post(conn, type, req, req_len);
+	if (!ret && !wait_for_completion_timeout(&conn->resp_done,
+						 VMB_REQ_TIMEOUT))
+		ret = -ETIMEDOUT;
+
+	spin_lock(&conn->resp_lock);
+	conn->resp_type = VMB_MSG_INVALID;
+	if (!ret && resp_len)
+		memcpy(resp, conn->resp, resp_len);
+	spin_unlock(&conn->resp_lock);
+
+	mutex_unlock(&conn->req_lock);
+	return ret;
+}
+
+static bool vmb_version_in(u32 v, u32 min, u32 max)
+{
+	return v >= min && v <= max;
+}
+
+static int vmb_conn_negotiate(struct vmb_conn *conn)
+{
+	struct vmb_msg_initiate_contact req = {
+		.version_min = cpu_to_le32(VMB_GUEST_VERSION_MIN),
+		.version_max = cpu_to_le32(VMB_GUEST_VERSION_MAX),
+		.nr_vcpus = cpu_to_le32(num_possible_cpus()),
+	};
+	struct vmb_msg_version_response resp;
+	u32 status, version, hmin, hmax;
+	int ret;
+
+	ret = vmb_conn_request(conn, VMB_MSG_INITIATE_CONTACT, &req,
+			       sizeof(req), VMB_MSG_VERSION_RESPONSE, &resp,
+			       sizeof(resp));
+	if (ret) {
+		dev_err(conn->dev, "no version response from host: %d\n", ret);
+		return ret;
+	}
+
+	status = le32_to_cpu(resp.status);
+	version = le32_to_cpu(resp.version);
+	hmin = le32_to_cpu(resp.host_version_min);
+	hmax = le32_to_cpu(resp.host_version_max);
+
+	if (status != VMB_STATUS_OK) {
+		dev_err(conn->dev,
+			"no common protocol version: host %u.%u-%u.%u, guest %u.%u-%u.%u\n",
+			VMB_VERSION_MAJOR(hmin), VMB_VERSION_MINOR(hmin),
+			VMB_VERSION_MAJOR(hmax), VMB_VERSION_MINOR(hmax),
+			VMB_VERSION_MAJOR(VMB_GUEST_VERSION_MIN),
+			VMB_VERSION_MINOR(VMB_GUEST_VERSION_MIN),
+			VMB_VERSION_MAJOR(VMB_GUEST_VERSION_MAX),
+			VMB_VERSION_MINOR(VMB_GUEST_VERSION_MAX));
+		return -EPROTONOSUPPORT;
+	}
+	if (!vmb_version_in(version, VMB_GUEST_VERSION_MIN,
+			    VMB_GUEST_VERSION_MAX) ||
+	    !vmb_version_in(version, hmin, hmax)) {
+		dev_err(conn->dev,
+			"host chose protocol version %u.%u, outside what was offered\n",
+			VMB_VERSION_MAJOR(version), VMB_VERSION_MINOR(version));
+		return -EPROTO;
+	}
+
+	conn->version = version;
+	dev_info(conn->dev,
+		 "protocol version %u.%u negotiated (host %u.%u-%u.%u)\n",
+		 VMB_VERSION_MAJOR(version), VMB_VERSION_MINOR(version),
+		 VMB_VERSION_MAJOR(hmin), VMB_VERSION_MINOR(hmin),
+		 VMB_VERSION_MAJOR(hmax), VMB_VERSION_MINOR(hmax));
+	return 0;
+}
+
+struct vmb_conn *vmb_conn_create(struct vmb_transport *t)
+{
+	struct vmb_conn *conn;
+
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	if (!conn)
+		return NULL;
+
+	conn->mgmt_wq = alloc_ordered_workqueue("vmb_mgmt/%s", 0,
+						dev_name(t->dev));
+	if (!conn->mgmt_wq) {
+		kfree(conn);
+		return NULL;
+	}
+
+	conn->transport = t;
+	conn->dev = t->dev;
+	conn->state = VMB_CONN_DISCONNECTED;
+	mutex_init(&conn->req_lock);
+	spin_lock_init(&conn->resp_lock);
+	init_completion(&conn->resp_done);
+	atomic_set(&conn->mgmt_pending, 0);
+	init_completion(&conn->all_offers);
+	mutex_init(&conn->chan_lock);
+	xa_init(&conn->channels);
+	return conn;
+}
+
+/*
+ * Negotiate a version and ask for the host's channels.  Returns once the
+ * host has said it offered them all (or it took too long: offers that come
+ * later are still handled), so that after `modprobe vmbus` the devices exist.
+ */
+int vmb_conn_connect(struct vmb_conn *conn)
+{
+	int ret;
+
+	WRITE_ONCE(conn->state, VMB_CONN_CONNECTING);
+	ret = vmb_conn_negotiate(conn);
+	if (ret) {
+		WRITE_ONCE(conn->state, VMB_CONN_DISCONNECTED);
+		return ret;
+	}
+	WRITE_ONCE(conn->state, VMB_CONN_CONNECTED);
+
+	reinit_completion(&conn->all_offers);
+	ret = vmb_conn_post(conn, VMB_MSG_REQUEST_OFFERS, NULL, 0);
+	if (ret) {
+		dev_err(conn->dev, "cannot request offers: %d\n", ret);
+		WRITE_ONCE(conn->state, VMB_CONN_DISCONNECTED);
+		return ret;
+	}
+	if (!wait_for_completion_timeout(&conn->all_offers,
+					 VMB_OFFERS_TIMEOUT))
+		dev_warn(conn->dev, "host has not finished offering channels\n");
+	return 0;
+}
+
+/*
+ * Remove every device, then tell the host we are going.  After this the
+ * transport may stop delivering messages.
+ */
+void vmb_conn_disconnect(struct vmb_conn *conn)
+{
+	int ret;
+
+	if (READ_ONCE(conn->state) == VMB_CONN_DISCONNECTED)
+		return;
+
+	/* Offers and rescinds that run from now on are dropped. */
+	WRITE_ONCE(conn->state, VMB_CONN_UNLOADING);
+	flush_workqueue(conn->mgmt_wq);
+	vmb_chan_remove_all(conn);
+
+	ret = vmb_conn_request(conn, VMB_MSG_UNLOAD, NULL, 0,
+			       VMB_MSG_UNLOAD_RESPONSE, NULL, 0);
+	if (ret)
+		dev_warn(conn->dev, "host did not acknowledge unload: %d\n",
+			 ret);
+	WRITE_ONCE(conn->state, VMB_CONN_DISCONNECTED);
+}
+
+/* The transport no longer calls vmb_conn_receive() when this runs. */
+void vmb_conn_destroy(struct vmb_conn *conn)
+{
+	destroy_workqueue(conn->mgmt_wq);
+	vmb_chan_remove_all(conn);
+	xa_destroy(&conn->channels);
+	mutex_destroy(&conn->chan_lock);
+	mutex_destroy(&conn->req_lock);
+	kfree(conn);
+}
