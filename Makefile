@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# User-facing entry points.  The kernel modules are described by Kbuild (and
+# vmbus/Kbuild); this file only drives them and the host tools.
+#
+#   make                      modules for KVER + host tools (vmbusd, vmbusctl)
+#   make KVER=6.1|6.12|<rel>  modules for that kernel's installed headers
+#   make KDIR=<dir>           ... or for any kernel build tree
+#   make test                 install dependencies, run every test
+#   make check                unit tests of the host and protocol code
+#   make style                checkpatch --strict and sparse on kernel code
+#   make install              modules_install for KVER
+#   make dkms-install         register and build with DKMS
+#   make clean
+
+VERSION := 0.1.0
+
+KVER ?= $(shell uname -r)
+ifneq ($(filter 6.1 6.12,$(KVER)),)
+override KVER := $(shell $(CURDIR)/scripts/deps --print-kver $(KVER))
+endif
+KDIR ?= /lib/modules/$(KVER)/build
+
+KBUILD_ARGS = -C $(KDIR) M=$(CURDIR) W=1 $(if $(VMB_TESTS),VMB_TESTS=1)
+
+.PHONY: all module host test check style install dkms-install clean check-kdir
+
+all: module host
+
+check-kdir:
+	@if [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "error: no kernel build tree at $(KDIR) (headers for $(KVER) are not installed)." >&2; \
+		echo "Installed header trees:" >&2; \
+		for d in /lib/modules/*/build; do \
+			[ -f "$$d/Makefile" ] && echo "  make KVER=$$(basename $$(dirname $$d))" >&2; \
+		done; \
+		echo "Or run scripts/deps to install the supported kernels' headers, then make KVER=6.1 or KVER=6.12." >&2; \
+		exit 1; \
+	fi
+
+module: check-kdir
+	$(MAKE) $(KBUILD_ARGS) modules
+
+host:
+	$(MAKE) -C host
+
+test:
+	scripts/deps
+	tests/run
+
+check:
+	$(MAKE) -C host check
+
+style:
+	scripts/style
+
+install: check-kdir
+	$(MAKE) $(KBUILD_ARGS) modules_install
+	depmod -a $(KVER)
+
+dkms-install:
+	dkms remove vmbus/$(VERSION) --all >/dev/null 2>&1 || true
+	rm -rf /usr/src/vmbus-$(VERSION)
+	mkdir -p /usr/src/vmbus-$(VERSION)
+	cp -a Kbuild Makefile dkms.conf vmbus include compat /usr/src/vmbus-$(VERSION)/
+	dkms add vmbus/$(VERSION)
+	dkms build vmbus/$(VERSION) -k $(KVER)
+	dkms install vmbus/$(VERSION) -k $(KVER)
+
+clean:
+	-[ -f "$(KDIR)/Makefile" ] && $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C host clean
