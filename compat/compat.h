@@ -22,4 +22,11 @@
 #define vmb_compat_match_const
 #endif
 
+/* 6.4 let a struct bus_type be const: vmb_compat_bus_qual(const). */
+#ifdef VMB_COMPAT_CONST_BUS_TYPE
+#define vmb_compat_bus_qual(q) q
+#else
+#define vmb_compat_bus_qual(q)
+#endif
+
 #endif /* VMB_COMPAT_H */

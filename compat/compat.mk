@@ -14,5 +14,9 @@ ifneq ($(shell grep -s 'match..struct device \*dev, const struct device_driver' 
 vmb_compat_flags += -DVMB_COMPAT_MATCH_CONST_DRV
 endif
 
+ifneq ($(shell grep -s 'bus_register.const struct bus_type' $(vmb_bus_h)),)
+vmb_compat_flags += -DVMB_COMPAT_CONST_BUS_TYPE
+endif
+
 ccflags-y += -I$(vmb_compat_root)/include $(vmb_compat_flags) \
 	     -include $(vmb_compat_root)/compat/compat.h

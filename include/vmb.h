@@ -24,9 +24,6 @@ struct vmb_channel;
  */
 #define VMB_MODULE_ALIAS(class_str)	MODULE_ALIAS(VMB_MODALIAS_PREFIX class_str)
 
-/* A guid_t from the VMB_CLASS_*_INIT field lists of vmb_protocol.h. */
-#define VMB_GUID(fields)	GUID_INIT(fields)
-
 struct vmb_device_id {
 	guid_t class_id;
 	kernel_ulong_t driver_data;

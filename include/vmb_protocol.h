@@ -157,7 +157,10 @@ struct vmb_msg_relid_released {
  * hv drivers and udev rules never mistake our devices for theirs.
  */
 #define VMB_CLASS_TEST_STR	"f9eaf8b6-089b-4cdb-a72c-2776d8c17983"
-#define VMB_CLASS_TEST_INIT	0xf9eaf8b6, 0x089b, 0x4cdb, 0xa7, 0x2c, \
-				0x27, 0x76, 0xd8, 0xc1, 0x79, 0x83
+
+#ifdef __KERNEL__
+#define VMB_CLASS_TEST		GUID_INIT(0xf9eaf8b6, 0x089b, 0x4cdb, 0xa7, 0x2c, \
+					  0x27, 0x76, 0xd8, 0xc1, 0x79, 0x83)
+#endif
 
 #endif /* VMB_PROTOCOL_H */

@@ -27,7 +27,7 @@ static int vmb_bus_match(struct device *dev,
 	const struct vmb_driver *vdrv = to_vmb_driver(drv);
 	struct vmb_device *vdev = to_vmb_device(dev);
 
-	return vmb_match_id(vdrv->id_table, &vdev->class_id) != NULL;
+	return !!vmb_match_id(vdrv->id_table, &vdev->class_id);
 }
 
 static int vmb_bus_uevent(vmb_compat_uevent_const struct device *dev,
@@ -115,7 +115,7 @@ static struct attribute *vmb_dev_attrs[] = {
 };
 ATTRIBUTE_GROUPS(vmb_dev);
 
-static struct bus_type vmb_bus_type = {
+static vmb_compat_bus_qual(const) struct bus_type vmb_bus_type = {
 	.name = "vmb",
 	.match = vmb_bus_match,
 	.uevent = vmb_bus_uevent,

@@ -67,8 +67,8 @@ struct vmb_conn {
 	 * serialises requesters; resp_lock protects the expected type and
 	 * the response buffer against the receive path.
 	 */
-	struct mutex req_lock;
-	spinlock_t resp_lock;
+	struct mutex req_lock;		/* one request at a time */
+	spinlock_t resp_lock;		/* resp_type, resp_len, resp */
 	u32 resp_type;			/* VMB_MSG_INVALID: none expected */
 	u32 resp_len;
 	u8 resp[VMB_MSG_MAX_PAYLOAD];

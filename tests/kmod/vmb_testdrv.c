@@ -21,7 +21,7 @@ static void vmb_testdrv_remove(struct vmb_device *vdev)
 }
 
 static const struct vmb_device_id vmb_testdrv_ids[] = {
-	{ .class_id = VMB_GUID(VMB_CLASS_TEST_INIT) },
+	{ .class_id = VMB_CLASS_TEST },
 	{ }
 };
 
