@@ -24,9 +24,9 @@
 
 /* 6.4 let a struct bus_type be const: vmb_compat_bus_qual(const). */
 #ifdef VMB_COMPAT_CONST_BUS_TYPE
-#define vmb_compat_bus_qual(q) q
+#define vmb_compat_bus_qual(...) __VA_ARGS__
 #else
-#define vmb_compat_bus_qual(q)
+#define vmb_compat_bus_qual(...)
 #endif
 
 #endif /* VMB_COMPAT_H */
