@@ -62,8 +62,11 @@ struct vmb_if_header {
  * VMB_MSGQ_SLOTS.  The producer writes the slot, then (release) prod; the
  * consumer reads prod (acquire), copies the slot out, then writes cons.
  * A producer that finds the queue full sets prod_waiting; a consumer that
- * frees slots while it is set rings the peer's VMB_VECTOR_MSG.
- * Each side writes only its own counter and keeps its own copy of it.
+ * frees slots while it is set rings the peer's VMB_VECTOR_MSG (and may clear
+ * the flag).  Each side writes only its own counter, keeps its own copy of it
+ * and never reads it back.  A (re)loaded guest adopts the counters it finds.
+ * A consumer that sees prod - cons > VMB_MSGQ_SLOTS treats the queue as
+ * corrupt: it reads no slot and resynchronises cons to prod.
  */
 #define VMB_MSGQ_SLOTS		64
 #define VMB_MSG_SIZE		256

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * Channel management: the host's half of the channel-management protocol
+ * (version negotiation, offers, rescind, unload), the channel table and the
+ * central validation of every guest message.
+ *
+ * chanmgr never touches the transport: it sends through ops->send, so unit
+ * tests can capture its output.  It is single-threaded.
+ */
+#ifndef VMBUSD_CHANMGR_H
+#define VMBUSD_CHANMGR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "vmb_protocol.h"
+
+enum chanmgr_chan_state {
+	CHANMGR_CHAN_FREE = 0,
+	CHANMGR_CHAN_OFFERED,
+	CHANMGR_CHAN_RESCINDING,	/* RESCIND sent, waiting for RELID_RELEASED */
+};
+
+struct chanmgr_channel {
+	enum chanmgr_chan_state state;
+	uint8_t class_id[VMB_GUID_LEN];
+	uint8_t instance_id[VMB_GUID_LEN];
+};
+
+struct chanmgr_ops {
+	/* Queue one message for the guest; type/len already little-endian. */
+	void (*send)(void *ctx, const struct vmb_msg *m);
+	/* Fault injection "bad-index": corrupt the h2g producer index once. */
+	void (*corrupt_h2g_index)(void *ctx);
+};
+
+struct chanmgr {
+	const struct chanmgr_ops *ops;
+	void *ctx;
+	uint32_t host_version_min, host_version_max;
+	bool connected;			/* INITIATE_CONTACT accepted */
+	uint32_t version;		/* negotiated, when connected */
+	uint64_t connects, unloads, rejected;
+	struct log_ratelimit reject_rl;
+	struct chanmgr_channel chan[VMB_MAX_RELID];	/* [0] unused */
+};
+
+void chanmgr_init(struct chanmgr *cm, const struct chanmgr_ops *ops,
+		  void *ctx, uint32_t version_min, uint32_t version_max);
+
+/*
+ * Check a (private copy of a) guest message against the validation table:
+ * known type, guest->host direction, payload length, relid range, reserved
+ * fields.  Returns 0 or -1 with *why set to a static string.  State checks
+ * (e.g. REQUEST_OFFERS before contact) are the handlers' job.
+ */
+int chanmgr_validate(const struct vmb_msg *m, const char **why);
+/*
+ * Validate and dispatch one guest message.  Returns 0 if handled, -1 if
+ * rejected (counted in cm->rejected, logged rate-limited, no state change,
+ * no reply).
+ */
+int chanmgr_handle(struct chanmgr *cm, const struct vmb_msg *m);
+/* The guest went away (transport lost): forget the connection. */
+void chanmgr_transport_reset(struct chanmgr *cm);
+
+/*
+ * Add a channel (lowest free relid) and offer it now if connected.
+ * Returns 0 with *relid set, or -1 with *err set.
+ */
+int chanmgr_add_channel(struct chanmgr *cm, const uint8_t class_id[VMB_GUID_LEN],
+			const uint8_t instance_id[VMB_GUID_LEN], uint32_t *relid,
+			const char **err);
+/*
+ * Rescind a channel: RESCIND if connected (freed on RELID_RELEASED), freed
+ * at once otherwise.  Returns 0 or -1 with *err set.
+ */
+int chanmgr_rescind(struct chanmgr *cm, uint32_t relid, const char **err);
+/* Relid of the channel with this instance GUID, or 0. */
+uint32_t chanmgr_find_instance(const struct chanmgr *cm,
+			       const uint8_t instance_id[VMB_GUID_LEN]);
+/* The channel at relid, or NULL if free or out of range. */
+const struct chanmgr_channel *chanmgr_channel(const struct chanmgr *cm,
+					      uint32_t relid);
+
+/*
+ * Fault injection: send the malformed message(s) named by kind, bypassing
+ * validation (see chanmgr.c for each kind).  Returns 0 or -1 with *err set.
+ */
+int chanmgr_inject(struct chanmgr *cm, const char *kind, const char **err);
+/* NULL-terminated list of the kinds chanmgr_inject() knows. */
+extern const char *const chanmgr_inject_kinds[];
+
+/* "1.0" style; buf must hold 16 bytes. */
+char *chanmgr_version_str(uint32_t version, char *buf);
+/* Parses "M" or "M.m" (each <= 0xffff).  Returns 0 or -1. */
+int chanmgr_version_parse(const char *s, uint32_t *version);
+
+#endif

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * The control socket: a UNIX stream socket speaking a line protocol.  A
+ * client sends one command per line; the server answers zero or more body
+ * lines and then a final "OK" or "ERR <message>".  Lines are capped at
+ * CONTROL_LINE_MAX bytes including the newline; a longer line, or one with
+ * control characters, gets ERR (the former also closes the connection).
+ *
+ * The module registers its fds in the caller's epoll set; epoll data is
+ * tag_base (listen socket) or tag_base + 1 + i (client i).
+ */
+#ifndef VMBUSD_CONTROL_H
+#define VMBUSD_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONTROL_LINE_MAX	1024
+#define CONTROL_MAX_CLIENTS	32
+#define CONTROL_OUT_MAX		(4u << 20)	/* unread output before we give up */
+
+struct control_reply {
+	char *buf;		/* body lines */
+	size_t len, cap;
+	bool oom;
+	char err[256];		/* non-empty: the reply is ERR err */
+};
+
+void control_reply_line(struct control_reply *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void control_reply_error(struct control_reply *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Runs one command; line has no newline and only printable characters. */
+typedef void control_handler_fn(void *ctx, char *line, struct control_reply *r);
+
+struct control_client {
+	int fd;			/* -1: slot free */
+	char in[CONTROL_LINE_MAX];
+	size_t in_len;
+	char *out;
+	size_t out_len, out_off;
+	bool close_after_flush;
+	bool want_out;		/* EPOLLOUT registered */
+};
+
+struct control {
+	int listen_fd;
+	char *path;
+	int epfd;
+	uint64_t tag_base;
+	control_handler_fn *handler;
+	void *ctx;
+	struct control_client cl[CONTROL_MAX_CLIENTS];
+};
+
+int control_init(struct control *c, const char *path, int epfd,
+		 uint64_t tag_base, control_handler_fn *handler, void *ctx);
+/* Close all clients and the listen socket; unlink the socket. */
+void control_fini(struct control *c);
+/* True if tag belongs to this module. */
+bool control_owns_tag(const struct control *c, uint64_t tag);
+/* Handle epoll events for a tag this module owns. */
+void control_event(struct control *c, uint64_t tag, uint32_t events);
+
+#endif
