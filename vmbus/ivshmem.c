@@ -279,6 +279,8 @@ static int vmb_ivshmem_probe(struct pci_dev *pdev,
 	if (!ivs->conn)
 		return -ENOMEM;
 
+	/* An MSI is a write by the device: it needs bus mastering. */
+	pci_set_master(pdev);
 	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
 	if (ret < 0) {
 		dev_err(dev, "cannot enable MSI-X: %d\n", ret);
