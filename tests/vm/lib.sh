@@ -1,0 +1,46 @@
+# tests/vm/lib.sh - helpers for guest test scripts (busybox sh, no bash-isms).
+# In the guest it is /lib/vmtest.sh:   . /lib/vmtest.sh
+# shellcheck shell=sh
+
+log() { echo "+ $*"; }
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# run CMD... : echo and run; any non-zero status fails the test.
+run() {
+	echo "+ $*"
+	"$@" || fail "'$*' exited with status $?"
+}
+
+# assert_eq A B MSG
+assert_eq() {
+	[ "$1" = "$2" ] || fail "${3:-assert_eq}: expected '$2', got '$1'"
+}
+
+# wait_for TIMEOUT_S CMD... : retry CMD every 0.1 s until it succeeds.
+wait_for() {
+	_wf_t=$1
+	shift
+	_wf_n=$((_wf_t * 10))
+	while [ "$_wf_n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_wf_n=$((_wf_n - 1))
+	done
+	"$@" || fail "timed out after ${_wf_t}s waiting for: $*"
+}
+
+# dmesg_has REGEX : true if the kernel log matches (extended regex).
+dmesg_has() { dmesg | grep -Eq -- "$1"; }
+
+# dmesg_count REGEX : print the number of matching kernel log lines.
+dmesg_count() { dmesg | grep -Ec -- "$1" || true; }
+
+# sysfs_read PATH : print the file's content, fail if it cannot be read.
+sysfs_read() {
+	[ -r "$1" ] || fail "cannot read $1"
+	cat "$1" || fail "cannot read $1"
+}
