@@ -346,7 +346,7 @@ static struct pci_driver vmb_ivshmem_driver = {
 	.id_table = vmb_ivshmem_ids,
 	.probe = vmb_ivshmem_probe,
 	.remove = vmb_ivshmem_remove,
-	.driver.dev_groups = vmb_ivshmem_groups,
+	.dev_groups = vmb_ivshmem_groups,
 };
 
 int vmb_ivshmem_init(void)
