@@ -44,3 +44,10 @@ sysfs_read() {
 	[ -r "$1" ] || fail "cannot read $1"
 	cat "$1" || fail "cannot read $1"
 }
+
+# settle : like udevadm settle, wait until the hotplug helper has handled every
+# uevent the kernel has sent so far (modprobe by modalias included).
+settle() {
+	_st_seq=$(cat /sys/kernel/uevent_seqnum)
+	wait_for 20 sh -c "[ \$(cat /run/hotplug.seqnum) -ge $_st_seq ]"
+}
