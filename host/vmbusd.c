@@ -177,7 +177,7 @@ static const char *state_name(const struct vmbusd *d)
 {
 	if (d->cm.connected)
 		return "connected";
-	return ivshmem_has_client(&d->ivs) ? "connecting" : "disconnected";
+	return ivshmem_has_client(&d->ivs) ? "attached" : "disconnected";
 }
 
 static void cmd_status(struct vmbusd *d, int argc, char **argv,
