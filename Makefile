@@ -68,9 +68,9 @@ dkms-install:
 	dkms install vmbus/$(VERSION) -k $(KVER)
 
 # Not Kbuild's clean: with M= at the top it would sweep .cache/ too.
-KBUILD_DIRS = vmbus tests/kmod
+KBUILD_DIRS = $(wildcard vmbus tests/kmod)
 clean:
 	find $(KBUILD_DIRS) \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
 		-o -name '*.mod.c' -o -name '.*.cmd' -o -name 'modules.order' \) -delete
 	rm -f Module.symvers modules.order .modules.order.cmd .Module.symvers.cmd
-	$(MAKE) -C host clean
+	[ ! -d host ] || $(MAKE) -C host clean
