@@ -21,8 +21,10 @@
  *   0x2000  VMB_MSGQ_SLOTS x struct vmb_msg  ...its slots
  *   0x6000  struct vmb_msgq_ctl              guest-to-host message queue
  *   0x7000  VMB_MSGQ_SLOTS x struct vmb_msg  ...its slots
- *   0xb000  host-to-guest event flags        (reserved for the channel layer)
- *   0xc000  guest-to-host event flags        (reserved for the channel layer)
+ *   0xb000  host-to-guest event flags: VMB_MAX_RELID bits per channel
+ *           vector, vector v (1..VMB_MAX_CHAN_VECTORS) at
+ *           VMB_IF_H2G_EVENTS_OFF + (v - 1) * VMB_EVENT_BITMAP_SIZE
+ *   0xc000  guest-to-host event flags: VMB_MAX_RELID bits
  *   0xd000  reserved, zero
  */
 #define VMB_IF_SIGNATURE	"VMBUSIF1"
@@ -43,6 +45,15 @@
 
 /* Doorbell/interrupt vector carrying channel-management messages. */
 #define VMB_VECTOR_MSG		0
+/*
+ * Channel events.  Guest to host: set the channel's bit in the guest-to-host
+ * bitmap, ring VMB_VECTOR_CHANNEL.  Host to guest: set the bit in the bitmap
+ * of the channel's vector (1 + its target vCPU's index), raise that vector.
+ * The receiver clears the bits it handles (atomic test-and-clear).
+ */
+#define VMB_VECTOR_CHANNEL	1
+#define VMB_MAX_CHAN_VECTORS	16
+#define VMB_EVENT_BITMAP_SIZE	(VMB_MAX_RELID / 8)
 /* The host offers at most this many vectors; the guest uses what it gets. */
 #define VMB_MAX_VECTORS		64
 
@@ -104,6 +115,14 @@ enum vmb_msg_type {
 	VMB_MSG_RELID_RELEASED		= 7,	/* guest -> host */
 	VMB_MSG_UNLOAD			= 8,	/* guest -> host */
 	VMB_MSG_UNLOAD_RESPONSE		= 9,	/* host -> guest */
+	VMB_MSG_GPADL_HEADER		= 10,	/* guest -> host */
+	VMB_MSG_GPADL_BODY		= 11,	/* guest -> host */
+	VMB_MSG_GPADL_CREATED		= 12,	/* host -> guest */
+	VMB_MSG_GPADL_TEARDOWN		= 13,	/* guest -> host */
+	VMB_MSG_GPADL_TORNDOWN		= 14,	/* host -> guest */
+	VMB_MSG_OPEN_CHANNEL		= 15,	/* guest -> host */
+	VMB_MSG_OPEN_RESULT		= 16,	/* host -> guest */
+	VMB_MSG_CLOSE_CHANNEL		= 17,	/* guest -> host */
 	VMB_MSG_TYPE_COUNT
 };
 
@@ -117,6 +136,9 @@ struct vmb_msg_initiate_contact {
 enum vmb_status {
 	VMB_STATUS_OK			= 0,
 	VMB_STATUS_NO_COMMON_VERSION	= 1,
+	VMB_STATUS_INVALID		= 2,	/* a field is out of range */
+	VMB_STATUS_NO_RESOURCES		= 3,	/* the host cannot take more */
+	VMB_STATUS_BAD_GPA		= 4,	/* a frame outside guest RAM */
 };
 
 struct vmb_msg_version_response {
@@ -156,14 +178,141 @@ struct vmb_msg_relid_released {
 /* UNLOAD and UNLOAD_RESPONSE have no payload. */
 
 /*
+ * GPADL: guest memory handed to the host, as a list of guest page frame
+ * numbers (4 KiB pages).  GPADL_HEADER carries the total and the first
+ * frames; GPADL_BODY messages carry the rest, in order.  When the host has
+ * all nr_pages frames it answers GPADL_CREATED.  Ids are chosen by the guest,
+ * nonzero, unique among its live GPADLs.
+ */
+#define VMB_PAGE_SIZE		4096
+#define VMB_GPADL_MAX_PAGES	8192
+#define VMB_GPADL_HEADER_PFNS	((VMB_MSG_MAX_PAYLOAD - 16) / 8)
+#define VMB_GPADL_BODY_PFNS	((VMB_MSG_MAX_PAYLOAD - 8) / 8)
+
+struct vmb_msg_gpadl_header {
+	__le32 gpadl_id;
+	__le32 relid;		/* the channel it belongs to */
+	__le32 nr_pages;	/* 1 .. VMB_GPADL_MAX_PAGES, all messages */
+	__le32 nr_pfns;		/* frames in this message */
+	__le64 pfn[];		/* nr_pfns <= VMB_GPADL_HEADER_PFNS */
+};
+
+struct vmb_msg_gpadl_body {
+	__le32 gpadl_id;
+	__le32 nr_pfns;		/* frames in this message */
+	__le64 pfn[];		/* nr_pfns <= VMB_GPADL_BODY_PFNS */
+};
+
+struct vmb_msg_gpadl_created {
+	__le32 gpadl_id;
+	__le32 relid;
+	__le32 status;		/* enum vmb_status */
+};
+
+struct vmb_msg_gpadl_teardown {
+	__le32 gpadl_id;
+	__le32 relid;
+};
+
+struct vmb_msg_gpadl_torndown {
+	__le32 gpadl_id;
+};
+
+/*
+ * OPEN_CHANNEL: the ring GPADL holds the guest-to-host ring (pages
+ * 0 .. in_ring_page - 1) then the host-to-guest ring (the rest).  Each ring
+ * is a header page and a power-of-two number of data pages.
+ */
+struct vmb_msg_open_channel {
+	__le32 relid;
+	__le32 open_id;		/* echoed in OPEN_RESULT */
+	__le32 ring_gpadl;
+	__le32 in_ring_page;	/* first page of the host-to-guest ring */
+	__le32 target_vcpu;	/* host signals vector 1 + target_vcpu */
+	__le32 reserved;
+};
+
+struct vmb_msg_open_result {
+	__le32 relid;
+	__le32 open_id;
+	__le32 status;		/* enum vmb_status */
+};
+
+/*
+ * CLOSE_CHANNEL has no answer: the host stops touching the rings before it
+ * handles the next message, so the guest's GPADL_TEARDOWN that follows is
+ * answered only once the rings are no longer in use.
+ */
+struct vmb_msg_close_channel {
+	__le32 relid;
+};
+
+/*
+ * Ring buffers.  Indices are byte offsets into the data area, always 8-byte
+ * aligned and < data size; the ring is empty when read == write and never
+ * allowed to become full (a writer leaves at least 8 bytes free).  The
+ * producer owns write_index, the consumer read_index; each keeps its own
+ * copy and reads the other's once per operation.
+ */
+struct vmb_ring_hdr {
+	__le32 write_index;	/* producer */
+	__le32 pad0[15];
+	__le32 read_index;	/* consumer */
+	__le32 pad1[15];
+	__le32 interrupt_mask;	/* consumer: 1 = do not signal me */
+	__le32 pending_send_sz;	/* producer: signal me when this much is free */
+	__le32 feature_bits;	/* VMB_RING_F_*: none defined */
+	__le32 pad2[13];
+};
+
+/*
+ * A packet: descriptor, payload, padding to 8 bytes, then a trailing le64
+ * that holds the write index at which the packet started (for debugging and
+ * for sanity checks by the reader).  len8 counts descriptor + payload +
+ * padding in 8-byte units (the trailer is not counted); offset8 is where the
+ * payload starts, from the descriptor, in 8-byte units (>= 2).
+ */
+enum vmb_pkt_type {
+	VMB_PKT_INBAND		= 6,	/* payload only */
+	VMB_PKT_GPA_RANGE	= 9,	/* struct vmb_gpa_range list, then payload */
+	VMB_PKT_COMPLETION	= 11,	/* answers trans_id */
+};
+
+#define VMB_PKT_F_COMPLETION_REQUESTED	0x1
+
+struct vmb_pkt_desc {
+	__le16 type;
+	__le16 offset8;
+	__le16 len8;
+	__le16 flags;
+	__le64 trans_id;
+};
+
+/*
+ * GPA-range packets: after the descriptor, a __le32 range count and a __le32
+ * reserved word, then each range: byte_count, byte_offset (into its first
+ * page) and DIV_ROUND_UP(byte_offset + byte_count, 4096) frame numbers.
+ * The payload (offset8) follows the last range.
+ */
+struct vmb_gpa_range {
+	__le32 byte_count;
+	__le32 byte_offset;
+	__le64 pfn[];
+};
+
+/*
  * Device classes.  Our own GUIDs, deliberately not Hyper-V's, so the in-tree
  * hv drivers and udev rules never mistake our devices for theirs.
  */
 #define VMB_CLASS_TEST_STR	"f9eaf8b6-089b-4cdb-a72c-2776d8c17983"
+/* Echo: the host returns each packet; see docs/protocol.md. */
+#define VMB_CLASS_ECHO_STR	"2fd630d0-e4f4-46c1-bb60-bbddd55fc556"
 
 #ifdef __KERNEL__
 #define VMB_CLASS_TEST		GUID_INIT(0xf9eaf8b6, 0x089b, 0x4cdb, 0xa7, 0x2c, \
 					  0x27, 0x76, 0xd8, 0xc1, 0x79, 0x83)
+#define VMB_CLASS_ECHO		GUID_INIT(0x2fd630d0, 0xe4f4, 0x46c1, 0xbb, 0x60, \
+					  0xbb, 0xdd, 0xd5, 0x5f, 0xc5, 0x56)
 #endif
 
 #endif /* VMB_PROTOCOL_H */
