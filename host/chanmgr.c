@@ -49,7 +49,76 @@ static const char *check_relid_released(const struct vmb_msg *m)
 	return NULL;
 }
 
+static uint32_t payload_le32(const struct vmb_msg *m, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, m->payload + off, sizeof(v));
+	return le32toh(v);
+}
+
+static bool relid_ok(uint32_t relid)
+{
+	return relid != 0 && relid < VMB_MAX_RELID;
+}
+
+/* Variable length: exactly the header plus nr_pfns frames. */
+static const char *check_gpadl_header(const struct vmb_msg *m)
+{
+	uint32_t id = payload_le32(m, 0), relid = payload_le32(m, 4);
+	uint32_t nr_pages = payload_le32(m, 8), nr_pfns = payload_le32(m, 12);
+
+	if (nr_pfns > VMB_GPADL_HEADER_PFNS)
+		return "nr_pfns exceeds VMB_GPADL_HEADER_PFNS";
+	if (le32toh(m->len) != sizeof(struct vmb_msg_gpadl_header) + 8 * nr_pfns)
+		return "length does not match nr_pfns";
+	if (id == 0)
+		return "gpadl_id 0";
+	if (!relid_ok(relid))
+		return "relid out of range";
+	if (nr_pages == 0 || nr_pages > VMB_GPADL_MAX_PAGES)
+		return "nr_pages out of range";
+	if (nr_pfns > nr_pages)
+		return "more frames than nr_pages";
+	return NULL;
+}
+
+static const char *check_gpadl_body(const struct vmb_msg *m)
+{
+	uint32_t id = payload_le32(m, 0), nr_pfns = payload_le32(m, 4);
+
+	if (nr_pfns == 0 || nr_pfns > VMB_GPADL_BODY_PFNS)
+		return "nr_pfns out of range";
+	if (le32toh(m->len) != sizeof(struct vmb_msg_gpadl_body) + 8 * nr_pfns)
+		return "length does not match nr_pfns";
+	if (id == 0)
+		return "gpadl_id 0";
+	return NULL;
+}
+
+static const char *check_gpadl_teardown(const struct vmb_msg *m)
+{
+	if (payload_le32(m, 0) == 0)
+		return "gpadl_id 0";
+	if (!relid_ok(payload_le32(m, 4)))
+		return "relid out of range";
+	return NULL;
+}
+
+/* Only what cannot be answered: the other fields get OPEN_RESULT INVALID. */
+static const char *check_relid_first(const struct vmb_msg *m)
+{
+	if (!relid_ok(payload_le32(m, 0)))
+		return "relid out of range";
+	return NULL;
+}
+
 static const char *handle_initiate_contact(struct chanmgr *cm, const struct vmb_msg *m);
+static const char *handle_gpadl_header(struct chanmgr *cm, const struct vmb_msg *m);
+static const char *handle_gpadl_body(struct chanmgr *cm, const struct vmb_msg *m);
+static const char *handle_gpadl_teardown(struct chanmgr *cm, const struct vmb_msg *m);
+static const char *handle_open_channel(struct chanmgr *cm, const struct vmb_msg *m);
+static const char *handle_close_channel(struct chanmgr *cm, const struct vmb_msg *m);
 static const char *handle_request_offers(struct chanmgr *cm, const struct vmb_msg *m);
 static const char *handle_relid_released(struct chanmgr *cm, const struct vmb_msg *m);
 static const char *handle_unload(struct chanmgr *cm, const struct vmb_msg *m);
@@ -81,12 +150,48 @@ static const struct msg_rule msg_rules[VMB_MSG_TYPE_COUNT] = {
 		"UNLOAD", DIR_G2H, 0, false, NULL, handle_unload },
 	[VMB_MSG_UNLOAD_RESPONSE] = {
 		"UNLOAD_RESPONSE", DIR_H2G, 0, false, NULL, NULL },
+	[VMB_MSG_GPADL_HEADER] = {
+		"GPADL_HEADER", DIR_G2H,
+		sizeof(struct vmb_msg_gpadl_header), true,
+		check_gpadl_header, handle_gpadl_header },
+	[VMB_MSG_GPADL_BODY] = {
+		"GPADL_BODY", DIR_G2H,
+		sizeof(struct vmb_msg_gpadl_body), true,
+		check_gpadl_body, handle_gpadl_body },
+	[VMB_MSG_GPADL_CREATED] = {
+		"GPADL_CREATED", DIR_H2G,
+		sizeof(struct vmb_msg_gpadl_created), false, NULL, NULL },
+	[VMB_MSG_GPADL_TEARDOWN] = {
+		"GPADL_TEARDOWN", DIR_G2H,
+		sizeof(struct vmb_msg_gpadl_teardown), false,
+		check_gpadl_teardown, handle_gpadl_teardown },
+	[VMB_MSG_GPADL_TORNDOWN] = {
+		"GPADL_TORNDOWN", DIR_H2G,
+		sizeof(struct vmb_msg_gpadl_torndown), false, NULL, NULL },
+	[VMB_MSG_OPEN_CHANNEL] = {
+		"OPEN_CHANNEL", DIR_G2H,
+		sizeof(struct vmb_msg_open_channel), false,
+		check_relid_first, handle_open_channel },
+	[VMB_MSG_OPEN_RESULT] = {
+		"OPEN_RESULT", DIR_H2G,
+		sizeof(struct vmb_msg_open_result), false, NULL, NULL },
+	[VMB_MSG_CLOSE_CHANNEL] = {
+		"CLOSE_CHANNEL", DIR_G2H,
+		sizeof(struct vmb_msg_close_channel), false,
+		check_relid_first, handle_close_channel },
 };
 
 _Static_assert(sizeof(struct vmb_msg_initiate_contact) <= VMB_MSG_MAX_PAYLOAD,
 	       "payload too big");
 _Static_assert(sizeof(struct vmb_msg_offer) <= VMB_MSG_MAX_PAYLOAD,
 	       "payload too big");
+_Static_assert(sizeof(struct vmb_msg_gpadl_header) == 16 &&
+	       sizeof(struct vmb_msg_gpadl_header) + 8 * VMB_GPADL_HEADER_PFNS <=
+	       VMB_MSG_MAX_PAYLOAD, "GPADL header layout");
+_Static_assert(sizeof(struct vmb_msg_gpadl_body) == 8 &&
+	       sizeof(struct vmb_msg_gpadl_body) + 8 * VMB_GPADL_BODY_PFNS <=
+	       VMB_MSG_MAX_PAYLOAD, "GPADL body layout");
+_Static_assert(sizeof(struct vmb_msg_open_channel) == 24, "open layout");
 
 int chanmgr_validate(const struct vmb_msg *m, const char **why)
 {
@@ -207,6 +312,22 @@ void chanmgr_init(struct chanmgr *cm, const struct chanmgr_ops *ops,
 	cm->host_version_max = version_max;
 }
 
+static void close_channel(struct chanmgr *cm, uint32_t relid)
+{
+	if (cm->chan[relid].open) {
+		channel_close(cm->chan[relid].open);
+		cm->chan[relid].open = NULL;
+	}
+}
+
+/* The relid is gone: its open rings and GPADLs go with it. */
+static void free_channel(struct chanmgr *cm, uint32_t relid)
+{
+	close_channel(cm, relid);
+	gpadl_destroy_relid(&cm->gpadls, relid);
+	memset(&cm->chan[relid], 0, sizeof(cm->chan[relid]));
+}
+
 /* Forget the per-connection state; configured channels stay. */
 static void drop_connection(struct chanmgr *cm)
 {
@@ -214,9 +335,22 @@ static void drop_connection(struct chanmgr *cm)
 
 	cm->connected = false;
 	cm->version = 0;
-	for (relid = 1; relid < VMB_MAX_RELID; relid++)
+	for (relid = 1; relid < VMB_MAX_RELID; relid++) {
+		close_channel(cm, relid);
 		if (cm->chan[relid].state == CHANMGR_CHAN_RESCINDING)
-			memset(&cm->chan[relid], 0, sizeof(cm->chan[relid]));
+			free_channel(cm, relid);
+	}
+	gpadl_destroy_relid(&cm->gpadls, 0);
+}
+
+void chanmgr_attach_env(struct chanmgr *cm, const struct chan_env *env)
+{
+	cm->env = env;
+}
+
+void chanmgr_fini(struct chanmgr *cm)
+{
+	drop_connection(cm);
 }
 
 void chanmgr_transport_reset(struct chanmgr *cm)
@@ -321,7 +455,9 @@ static const char *handle_relid_released(struct chanmgr *cm, const struct vmb_ms
 	if (cm->chan[relid].state != CHANMGR_CHAN_RESCINDING) {
 		return "RELID_RELEASED for a channel not being rescinded";
 	}
-	memset(&cm->chan[relid], 0, sizeof(cm->chan[relid]));
+	if (cm->chan[relid].open)
+		log_warn("relid %u released while open: closing it", relid);
+	free_channel(cm, relid);
 	log_info("relid %u released", relid);
 	return NULL;
 }
@@ -337,6 +473,265 @@ static const char *handle_unload(struct chanmgr *cm, const struct vmb_msg *m)
 	cm->unloads++;
 	log_info("guest disconnected (unload)");
 	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* GPADLs and open/close                                               */
+
+static struct log_ratelimit chan_msg_rl;
+
+static void send_gpadl_created(struct chanmgr *cm, uint32_t id, uint32_t relid,
+			       uint32_t status)
+{
+	struct vmb_msg_gpadl_created c = {
+		.gpadl_id = htole32(id),
+		.relid = htole32(relid),
+		.status = htole32(status),
+	};
+
+	send_msg(cm, VMB_MSG_GPADL_CREATED, &c, sizeof(c));
+}
+
+static const char *channel_layer_ready(struct chanmgr *cm, uint32_t relid)
+{
+	if (!cm->connected)
+		return "before contact";
+	if (!cm->env)
+		return "no channel layer in this host";
+	if (relid && cm->chan[relid].state == CHANMGR_CHAN_FREE)
+		return "unknown relid";
+	return NULL;
+}
+
+/* All frames are in: answer, and forget a GPADL we refuse. */
+static void gpadl_finish(struct chanmgr *cm, struct gpadl *g)
+{
+	unsigned int sup;
+
+	if (g->bad_gpa) {
+		if (log_ratelimit_ok(&chan_msg_rl, &sup))
+			log_warn("GPADL %u (relid %u) refused: a frame is outside guest RAM",
+				 g->id, g->relid);
+		send_gpadl_created(cm, g->id, g->relid, VMB_STATUS_BAD_GPA);
+		gpadl_destroy(&cm->gpadls, g);
+		return;
+	}
+	log_debug("GPADL %u created: relid %u, %u pages", g->id, g->relid,
+		  g->nr_pages);
+	send_gpadl_created(cm, g->id, g->relid, VMB_STATUS_OK);
+}
+
+static const char *handle_gpadl_header(struct chanmgr *cm, const struct vmb_msg *m)
+{
+	/* lengths, id, relid range, counts: checked by the table */
+	uint32_t id = payload_le32(m, 0), relid = payload_le32(m, 4);
+	uint32_t nr_pages = payload_le32(m, 8), nr_pfns = payload_le32(m, 12);
+	uint32_t status;
+	const char *why;
+	struct gpadl *g;
+
+	why = channel_layer_ready(cm, relid);
+	if (why)
+		return why;
+	if (gpadl_find(&cm->gpadls, id))
+		return "gpadl_id already in use";
+	g = gpadl_create(&cm->gpadls, id, relid, nr_pages, &status);
+	if (!g) {
+		unsigned int sup;
+
+		if (log_ratelimit_ok(&chan_msg_rl, &sup))
+			log_warn("GPADL %u (relid %u) refused: no resources (%u live)",
+				 id, relid, cm->gpadls.nr);
+		send_gpadl_created(cm, id, relid, status);
+		return NULL;
+	}
+	gpadl_add_frames(g, cm->env->gmem,
+			 (const __le64 *)(const void *)(m->payload +
+				sizeof(struct vmb_msg_gpadl_header)), nr_pfns);
+	if (gpadl_complete(g))
+		gpadl_finish(cm, g);
+	return NULL;
+}
+
+static const char *handle_gpadl_body(struct chanmgr *cm, const struct vmb_msg *m)
+{
+	uint32_t id = payload_le32(m, 0), nr_pfns = payload_le32(m, 4);
+	const char *why;
+	struct gpadl *g;
+
+	why = channel_layer_ready(cm, 0);
+	if (why)
+		return why;
+	g = gpadl_find(&cm->gpadls, id);
+	if (!g)
+		return "GPADL_BODY for an unknown gpadl_id";
+	if (gpadl_complete(g))
+		return "GPADL_BODY for a complete GPADL";
+	if (nr_pfns > g->nr_pages - g->nr_have)
+		return "GPADL_BODY carries more frames than nr_pages";
+	gpadl_add_frames(g, cm->env->gmem,
+			 (const __le64 *)(const void *)(m->payload +
+				sizeof(struct vmb_msg_gpadl_body)), nr_pfns);
+	if (gpadl_complete(g))
+		gpadl_finish(cm, g);
+	return NULL;
+}
+
+static const char *handle_gpadl_teardown(struct chanmgr *cm, const struct vmb_msg *m)
+{
+	uint32_t id = payload_le32(m, 0), relid = payload_le32(m, 4);
+	struct vmb_msg_gpadl_torndown t = { .gpadl_id = htole32(id) };
+	const char *why;
+	struct gpadl *g;
+
+	/* any state but free: a rescinding channel's teardown is answered */
+	why = channel_layer_ready(cm, relid);
+	if (why)
+		return why;
+	g = gpadl_find(&cm->gpadls, id);
+	if (!g)
+		return "GPADL_TEARDOWN of an unknown gpadl_id";
+	if (g->relid != relid)
+		return "GPADL_TEARDOWN: the GPADL belongs to another relid";
+	if (g->users)
+		return "GPADL_TEARDOWN of a GPADL in use by an open channel";
+	gpadl_destroy(&cm->gpadls, g);
+	send_msg(cm, VMB_MSG_GPADL_TORNDOWN, &t, sizeof(t));
+	return NULL;
+}
+
+static void send_open_result(struct chanmgr *cm, uint32_t relid,
+			     uint32_t open_id, uint32_t status)
+{
+	struct vmb_msg_open_result r = {
+		.relid = htole32(relid),
+		.open_id = htole32(open_id),
+		.status = htole32(status),
+	};
+
+	send_msg(cm, VMB_MSG_OPEN_RESULT, &r, sizeof(r));
+}
+
+static const char *handle_open_channel(struct chanmgr *cm, const struct vmb_msg *m)
+{
+	struct vmb_msg_open_channel o;
+	uint32_t relid, open_id, status = VMB_STATUS_INVALID;
+	struct chanmgr_channel *c;
+	const char *why = NULL;
+	struct channel *ch;
+	struct gpadl *g;
+	uint64_t vector;
+	unsigned int sup;
+
+	memcpy(&o, m->payload, sizeof(o));
+	relid = le32toh(o.relid);	/* range checked by the table */
+	open_id = le32toh(o.open_id);
+	why = channel_layer_ready(cm, relid);
+	if (why)
+		return why;
+	c = &cm->chan[relid];
+	vector = 1 + (uint64_t)le32toh(o.target_vcpu);
+	g = gpadl_find(&cm->gpadls, le32toh(o.ring_gpadl));
+	if (c->state != CHANMGR_CHAN_OFFERED)
+		why = "channel is being rescinded";
+	else if (c->open)
+		why = "channel already open";
+	else if (o.reserved)
+		why = "reserved field not zero";
+	else if (!g)
+		why = "unknown ring GPADL";
+	else if (!gpadl_complete(g))
+		why = "ring GPADL not complete";
+	else if (g->relid != relid)
+		why = "ring GPADL belongs to another channel";
+	else if (vector >= cm->env->nr_vectors || vector > VMB_MAX_CHAN_VECTORS)
+		why = "target_vcpu has no interrupt vector";
+	if (!why) {
+		ch = channel_open(cm->env, relid, g, le32toh(o.in_ring_page),
+				  (uint32_t)vector, class_backend(c->class_id),
+				  &status, &why);
+		if (ch) {
+			c->open = ch;
+			log_info("relid %u opened: rings %u+%u bytes, vector %u",
+				 relid, ch->in.size, ch->out.size, ch->vector);
+			send_open_result(cm, relid, open_id, VMB_STATUS_OK);
+			return NULL;
+		}
+	}
+	if (log_ratelimit_ok(&chan_msg_rl, &sup))
+		log_warn("OPEN_CHANNEL relid %u refused (status %u): %s", relid,
+			 status, why);
+	send_open_result(cm, relid, open_id, status);
+	return NULL;
+}
+
+static const char *handle_close_channel(struct chanmgr *cm, const struct vmb_msg *m)
+{
+	uint32_t relid = payload_le32(m, 0);
+	const char *why;
+
+	why = channel_layer_ready(cm, relid);
+	if (why)
+		return why;
+	if (!cm->chan[relid].open)
+		return "CLOSE_CHANNEL of a channel that is not open";
+	close_channel(cm, relid);
+	log_info("relid %u closed", relid);
+	return NULL;
+}
+
+void chanmgr_channel_events(struct chanmgr *cm)
+{
+	unsigned int i;
+
+	if (!cm->env || !cm->env->g2h_events)
+		return;
+	for (i = 0; i < VMB_MAX_RELID / 64; i++) {
+		uint64_t w = chan_event_take_word(cm->env->g2h_events, i);
+
+		while (w) {
+			uint32_t relid = i * 64 + (uint32_t)__builtin_ctzll(w);
+			struct channel *ch = cm->chan[relid].open;
+
+			w &= w - 1;
+			if (relid && ch)
+				channel_doorbell(ch);
+			else
+				cm->stray_events++;
+		}
+	}
+}
+
+const char *chanmgr_chan_state_name(const struct chanmgr_channel *ch)
+{
+	if (ch->state == CHANMGR_CHAN_RESCINDING)
+		return "rescinding";
+	return ch->open ? "open" : "offered";
+}
+
+static struct channel *open_channel_of(struct chanmgr *cm, uint32_t relid,
+				       const char **err)
+{
+	if (!chanmgr_channel(cm, relid)) {
+		*err = "no such channel";
+		return NULL;
+	}
+	if (!cm->chan[relid].open) {
+		*err = "channel is not open";
+		return NULL;
+	}
+	return cm->chan[relid].open;
+}
+
+int chanmgr_set_paused(struct chanmgr *cm, uint32_t relid, bool paused,
+		       const char **err)
+{
+	struct channel *ch = open_channel_of(cm, relid, err);
+
+	if (!ch)
+		return -1;
+	channel_set_paused(ch, paused);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -412,7 +807,7 @@ int chanmgr_rescind(struct chanmgr *cm, uint32_t relid, const char **err)
 		return -1;
 	}
 	if (!cm->connected) {
-		memset(&cm->chan[relid], 0, sizeof(cm->chan[relid]));
+		free_channel(cm, relid);
 		return 0;
 	}
 	cm->chan[relid].state = CHANMGR_CHAN_RESCINDING;
@@ -560,4 +955,44 @@ int chanmgr_inject(struct chanmgr *cm, const char *kind, const char **err)
 		send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
 	}
 	return 0;
+}
+
+/*
+ * Channel fault kinds, "inject KIND RELID", for an open channel:
+ *   ring-index          h2g write_index published as data size + 3
+ *   ring-len            a descriptor whose len8 exceeds the bytes there
+ *   ring-offset         a descriptor with offset8 (4) > len8 (3)
+ *   unknown-completion  a well-formed COMPLETION, trans_id 0xdeadbeefcafe
+ *   gpadl-unknown       GPADL_CREATED (message queue) for gpadl 0x7fffffff
+ * After the ring-* kinds the channel's host-to-guest ring is garbage: the
+ * guest must mark the channel broken and close it.
+ */
+#define INJECT_UNKNOWN_GPADL	0x7fffffffu
+
+const char *const chanmgr_channel_inject_kinds[] = {
+	"ring-index", "ring-len", "ring-offset", "unknown-completion",
+	"gpadl-unknown", NULL
+};
+
+int chanmgr_inject_channel(struct chanmgr *cm, const char *kind, uint32_t relid,
+			   const char **err)
+{
+	struct channel *ch;
+	unsigned int i;
+
+	for (i = 0; chanmgr_channel_inject_kinds[i]; i++)
+		if (strcmp(kind, chanmgr_channel_inject_kinds[i]) == 0)
+			break;
+	if (!chanmgr_channel_inject_kinds[i]) {
+		*err = "unknown channel fault kind";
+		return -1;
+	}
+	ch = open_channel_of(cm, relid, err);
+	if (!ch)
+		return -1;
+	if (strcmp(kind, "gpadl-unknown") == 0) {
+		send_gpadl_created(cm, INJECT_UNKNOWN_GPADL, relid, VMB_STATUS_OK);
+		return 0;
+	}
+	return channel_inject(ch, kind, err);
 }

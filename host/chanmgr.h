@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "channel.h"
+#include "gpadl.h"
 #include "log.h"
 #include "vmb_protocol.h"
 
@@ -26,6 +28,7 @@ struct chanmgr_channel {
 	enum chanmgr_chan_state state;
 	uint8_t class_id[VMB_GUID_LEN];
 	uint8_t instance_id[VMB_GUID_LEN];
+	struct channel *open;		/* non-NULL while the guest has it open */
 };
 
 struct chanmgr_ops {
@@ -42,12 +45,34 @@ struct chanmgr {
 	bool connected;			/* INITIATE_CONTACT accepted */
 	uint32_t version;		/* negotiated, when connected */
 	uint64_t connects, unloads, rejected;
+	uint64_t stray_events;		/* g2h event bits of no open channel */
 	struct log_ratelimit reject_rl;
+	const struct chan_env *env;	/* NULL: no channel layer (GPADL/OPEN rejected) */
+	struct gpadl_table gpadls;	/* of the current connection */
 	struct chanmgr_channel chan[VMB_MAX_RELID];	/* [0] unused */
 };
 
 void chanmgr_init(struct chanmgr *cm, const struct chanmgr_ops *ops,
 		  void *ctx, uint32_t version_min, uint32_t version_max);
+
+/*
+ * Enable the channel layer (GPADLs, open/close, rings, events).  env must
+ * outlive cm.
+ */
+void chanmgr_attach_env(struct chanmgr *cm, const struct chan_env *env);
+/* Close every channel and free every GPADL (at exit). */
+void chanmgr_fini(struct chanmgr *cm);
+/*
+ * The guest rang VMB_VECTOR_CHANNEL: take the guest-to-host event bitmap
+ * (atomic exchange, word by word) and run a pass on each open channel whose
+ * bit was set; other bits are counted in stray_events.
+ */
+void chanmgr_channel_events(struct chanmgr *cm);
+/* "offered", "open" or "rescinding". */
+const char *chanmgr_chan_state_name(const struct chanmgr_channel *ch);
+/* echo-pause / echo-resume on an open channel.  0 or -1 with *err. */
+int chanmgr_set_paused(struct chanmgr *cm, uint32_t relid, bool paused,
+		       const char **err);
 
 /*
  * Check a (private copy of a) guest message against the validation table:
@@ -91,6 +116,13 @@ const struct chanmgr_channel *chanmgr_channel(const struct chanmgr *cm,
 int chanmgr_inject(struct chanmgr *cm, const char *kind, const char **err);
 /* NULL-terminated list of the kinds chanmgr_inject() knows. */
 extern const char *const chanmgr_inject_kinds[];
+/*
+ * Fault injection on an open channel (see chanmgr.c).  Returns 0 or -1 with
+ * *err set (unknown kind, no such channel, channel not open, ...).
+ */
+int chanmgr_inject_channel(struct chanmgr *cm, const char *kind, uint32_t relid,
+			   const char **err);
+extern const char *const chanmgr_channel_inject_kinds[];
 
 /* "1.0" style; buf must hold 16 bytes. */
 char *chanmgr_version_str(uint32_t version, char *buf);

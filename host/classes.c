@@ -2,10 +2,12 @@
 #include <string.h>
 
 #include "classes.h"
+#include "echo.h"
 #include "guid.h"
 
 const struct class_info class_table[] = {
-	{ "test", VMB_CLASS_TEST_STR },
+	{ "test", VMB_CLASS_TEST_STR, NULL },
+	{ "echo", VMB_CLASS_ECHO_STR, &echo_backend },
 };
 
 const unsigned int class_table_len = sizeof(class_table) / sizeof(class_table[0]);
@@ -30,5 +32,16 @@ const char *class_name(const uint8_t guid[VMB_GUID_LEN])
 	for (i = 0; i < class_table_len; i++)
 		if (guid_parse(class_table[i].guid, g) == 0 && guid_equal(g, guid))
 			return class_table[i].name;
+	return NULL;
+}
+
+const struct chan_backend_ops *class_backend(const uint8_t guid[VMB_GUID_LEN])
+{
+	uint8_t g[VMB_GUID_LEN];
+	unsigned int i;
+
+	for (i = 0; i < class_table_len; i++)
+		if (guid_parse(class_table[i].guid, g) == 0 && guid_equal(g, guid))
+			return class_table[i].backend;
 	return NULL;
 }

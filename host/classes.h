@@ -10,9 +10,12 @@
 
 #include "vmb_protocol.h"
 
+struct chan_backend_ops;
+
 struct class_info {
 	const char *name;
 	const char *guid;	/* text form */
+	const struct chan_backend_ops *backend;	/* NULL: packets ignored */
 };
 
 extern const struct class_info class_table[];
@@ -25,5 +28,7 @@ extern const unsigned int class_table_len;
 int class_lookup(const char *name, uint8_t guid[VMB_GUID_LEN]);
 /* The table name of a class GUID, or NULL if it is not in the table. */
 const char *class_name(const uint8_t guid[VMB_GUID_LEN]);
+/* The device backend of a class GUID, or NULL. */
+const struct chan_backend_ops *class_backend(const uint8_t guid[VMB_GUID_LEN]);
 
 #endif

@@ -24,10 +24,17 @@ static void usage(FILE *f)
 "usage: vmbusctl [-s|--socket PATH] COMMAND [ARGS]\n"
 "  default socket: $VMBUSD_CONTROL, else " DEFAULT_SOCKET "\n"
 "commands:\n"
-"  status                   connection state, counters, channels\n"
+"  status                   connection state, counters, channels (state offered|open|\n"
+"                           rescinding; open ones with rx_pkts= tx_pkts= rx_bytes=\n"
+"                           tx_bytes= doorbells= interrupts= ring_full= ...)\n"
 "  offer CLASS [INSTANCE]   offer a channel (CLASS: a name such as 'test', or a GUID)\n"
 "  rescind RELID|INSTANCE   hot-remove a channel\n"
 "  inject KIND              send a malformed message to the guest (tests)\n"
+"  inject KIND RELID        corrupt an open channel (ring-index, ring-len, ring-offset,\n"
+"                           unknown-completion, gpadl-unknown); after ring-* the\n"
+"                           guest must mark the channel broken and close it\n"
+"  echo-pause RELID         stop consuming a channel's guest-to-host ring\n"
+"  echo-resume RELID        consume it again\n"
 "  help                     list the commands vmbusd knows\n");
 }
 

@@ -43,6 +43,7 @@ struct vmbusd {
 	struct msgq_tx h2g;
 	struct msgq_rx g2h;
 	struct chanmgr cm;
+	struct chan_env chan_env;
 	struct ivshmem_server ivs;
 	struct control ctl;
 	int epfd;
@@ -88,6 +89,15 @@ static void ops_corrupt_h2g_index(void *ctx)
 		return;
 	msgq_tx_corrupt_prod(&d->h2g, 1000);
 	signal_guest(d);
+}
+
+static void ops_notify_vector(void *ctx, unsigned int v)
+{
+	struct vmbusd *d = ctx;
+	int err = ivshmem_notify_guest(&d->ivs, v);
+
+	if (err)
+		log_warn("cannot signal the guest (vector %u): %s", v, strerror(-err));
 }
 
 static const struct chanmgr_ops vmbusd_chanmgr_ops = {
@@ -197,19 +207,37 @@ static void cmd_status(struct vmbusd *d, int argc, char **argv,
 	control_reply_line(r, "connects: %llu", (unsigned long long)d->cm.connects);
 	control_reply_line(r, "unloads: %llu", (unsigned long long)d->cm.unloads);
 	control_reply_line(r, "rejected: %llu", (unsigned long long)d->cm.rejected);
+	control_reply_line(r, "gpadls: %u", d->cm.gpadls.nr);
+	control_reply_line(r, "stray_events: %llu",
+			   (unsigned long long)d->cm.stray_events);
 	for (relid = 1; relid < VMB_MAX_RELID; relid++) {
 		const struct chanmgr_channel *ch = chanmgr_channel(&d->cm, relid);
+		const struct chan_stats *st;
+		char counters[512] = "";
 		const char *name;
 
 		if (!ch)
 			continue;
 		name = class_name(ch->class_id);
-		control_reply_line(r, "channel: relid=%u class=%s class_id=%s instance=%s state=%s",
+		if (ch->open) {
+			st = &ch->open->st;
+			snprintf(counters, sizeof(counters),
+				 " rx_pkts=%llu tx_pkts=%llu rx_bytes=%llu tx_bytes=%llu doorbells=%llu interrupts=%llu ring_full=%llu dropped=%llu paused=%d broken=%d",
+				 (unsigned long long)st->rx_pkts,
+				 (unsigned long long)st->tx_pkts,
+				 (unsigned long long)st->rx_bytes,
+				 (unsigned long long)st->tx_bytes,
+				 (unsigned long long)st->doorbells,
+				 (unsigned long long)st->interrupts,
+				 (unsigned long long)st->ring_full,
+				 (unsigned long long)st->dropped,
+				 ch->open->paused, ch->open->broken);
+		}
+		control_reply_line(r, "channel: relid=%u class=%s class_id=%s instance=%s state=%s%s",
 				   relid, name ? name : "unknown",
 				   guid_format(ch->class_id, cbuf),
 				   guid_format(ch->instance_id, ibuf),
-				   ch->state == CHANMGR_CHAN_RESCINDING ?
-				   "rescinding" : "offered");
+				   chanmgr_chan_state_name(ch), counters);
 	}
 }
 
@@ -288,13 +316,71 @@ static void cmd_rescind(struct vmbusd *d, int argc, char **argv,
 	log_info("rescinded relid %u", relid);
 }
 
+static int parse_relid(const char *s, uint32_t *relid)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || s[0] == '-' || v == 0 ||
+	    v >= VMB_MAX_RELID)
+		return -1;
+	*relid = (uint32_t)v;
+	return 0;
+}
+
+static void cmd_echo_pause(struct vmbusd *d, int argc, char **argv,
+			   struct control_reply *r)
+{
+	bool pause = strcmp(argv[0], "echo-pause") == 0;
+	const char *err;
+	uint32_t relid;
+
+	if (argc != 2) {
+		control_reply_error(r, "usage: %s RELID", argv[0]);
+		return;
+	}
+	if (parse_relid(argv[1], &relid) < 0) {
+		control_reply_error(r, "bad relid '%s'", argv[1]);
+		return;
+	}
+	if (chanmgr_set_paused(&d->cm, relid, pause, &err) < 0) {
+		control_reply_error(r, "%s %u: %s", argv[0], relid, err);
+		return;
+	}
+	log_info("relid %u: %s", relid, pause ? "paused" : "resumed");
+}
+
 static void cmd_inject(struct vmbusd *d, int argc, char **argv,
 		       struct control_reply *r)
 {
-	char kinds[256] = "";
+	char kinds[512] = "";
 	const char *err;
+	uint32_t relid;
 	int i;
 
+	for (i = 0; chanmgr_channel_inject_kinds[i]; i++)
+		if (argc >= 2 && strcmp(argv[1], chanmgr_channel_inject_kinds[i]) == 0)
+			break;
+	if (argc >= 2 && chanmgr_channel_inject_kinds[i]) {
+		if (argc != 3) {
+			control_reply_error(r, "inject %s: needs RELID (an open channel)",
+					    argv[1]);
+			return;
+		}
+		if (parse_relid(argv[2], &relid) < 0) {
+			control_reply_error(r, "inject %s: bad relid '%s'", argv[1],
+					    argv[2]);
+			return;
+		}
+		if (chanmgr_inject_channel(&d->cm, argv[1], relid, &err) < 0) {
+			control_reply_error(r, "inject %s %u: %s", argv[1], relid, err);
+			return;
+		}
+		log_info("injected fault '%s' on relid %u", argv[1], relid);
+		return;
+	}
 	if (argc == 2) {
 		for (i = 0; chanmgr_inject_kinds[i]; i++)
 			if (strcmp(argv[1], chanmgr_inject_kinds[i]) == 0)
@@ -312,7 +398,13 @@ static void cmd_inject(struct vmbusd *d, int argc, char **argv,
 		strcat(kinds, i ? "|" : "");
 		strcat(kinds, chanmgr_inject_kinds[i]);
 	}
-	control_reply_error(r, "usage: inject %s", kinds);
+	strcat(kinds, " | inject ");
+	for (i = 0; chanmgr_channel_inject_kinds[i]; i++) {
+		strcat(kinds, i ? "|" : "");
+		strcat(kinds, chanmgr_channel_inject_kinds[i]);
+	}
+	control_reply_error(r, "unknown fault kind or wrong arguments; usage: inject %s RELID",
+			    kinds);
 }
 
 static void cmd_help(struct vmbusd *d, int argc, char **argv,
@@ -327,7 +419,10 @@ static const struct command {
 	{ "status", "status", cmd_status },
 	{ "offer", "offer CLASS [INSTANCE]", cmd_offer },
 	{ "rescind", "rescind RELID|INSTANCE", cmd_rescind },
-	{ "inject", "inject KIND", cmd_inject },
+	{ "inject", "inject KIND  (KIND: short|overlong|unknown-type|bad-relid|dup-offer|dup-instance|rescind-unknown|nil-guid|bad-flags|bad-index)", cmd_inject },
+	{ "inject", "inject KIND RELID  (open channel; KIND: ring-index|ring-len|ring-offset|unknown-completion|gpadl-unknown; after ring-* the host-to-guest ring is garbage: the guest must mark the channel broken and close it)", cmd_inject },
+	{ "echo-pause", "echo-pause RELID  (stop consuming the channel's guest-to-host ring)", cmd_echo_pause },
+	{ "echo-resume", "echo-resume RELID", cmd_echo_pause },
 	{ "help", "help", cmd_help },
 };
 
@@ -539,8 +634,10 @@ static void handle_event(struct vmbusd *d, uint64_t tag, uint32_t events)
 		ivshmem_ack_host(&d->ivs, v);
 		if (v == VMB_VECTOR_MSG)
 			service_queues(d);
+		else if (v == VMB_VECTOR_CHANNEL)
+			chanmgr_channel_events(&d->cm);
 		else
-			log_debug("doorbell on vector %u (no channel layer yet)", v);
+			log_debug("doorbell on unused vector %u", v);
 	} else if (control_owns_tag(&d->ctl, tag)) {
 		control_event(&d->ctl, tag, events);
 	}
@@ -627,6 +724,13 @@ int main(int argc, char **argv)
 	}
 	msgq_rx_init(&d->g2h, d->ifr.g2h_ctl, d->ifr.g2h_slots);
 	chanmgr_init(&d->cm, &vmbusd_chanmgr_ops, d, o.version_min, o.version_max);
+	d->chan_env.gmem = &d->gmem;
+	d->chan_env.h2g_events = d->ifr.base + VMB_IF_H2G_EVENTS_OFF;
+	d->chan_env.g2h_events = d->ifr.base + VMB_IF_G2H_EVENTS_OFF;
+	d->chan_env.nr_vectors = o.vectors;
+	d->chan_env.notify = ops_notify_vector;
+	d->chan_env.ctx = d;
+	chanmgr_attach_env(&d->cm, &d->chan_env);
 	if (add_cmdline_offers(d, &o) < 0)
 		goto out_msgq;
 
@@ -674,6 +778,7 @@ out_epoll:
 		close(d->sigfd);
 	close(d->epfd);
 out_msgq:
+	chanmgr_fini(&d->cm);
 	msgq_tx_fini(&d->h2g);
 out_ifr:
 	ifregion_destroy(&d->ifr);

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * The echo device backend (class VMB_CLASS_ECHO_STR):
+ *   INBAND          -> INBAND with the same trans_id and payload, or a
+ *                      COMPLETION if VMB_PKT_F_COMPLETION_REQUESTED is set
+ *   GPA_RANGE       -> COMPLETION, payload { le64 fnv1a64, le64 bytes } over
+ *                      every byte the ranges describe, in order
+ *   COMPLETION      -> ignored (counted in st.ignored)
+ * Payloads are echoed as the descriptor describes them: (len8 - offset8) * 8
+ * bytes, i.e. including the sender's padding to 8 bytes.
+ */
+#ifndef VMBUSD_ECHO_H
+#define VMBUSD_ECHO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "channel.h"
+
+#define FNV1A64_BASIS	0xcbf29ce484222325ULL
+#define FNV1A64_PRIME	0x100000001b3ULL
+
+extern const struct chan_backend_ops echo_backend;
+
+uint64_t fnv1a64(uint64_t h, const void *p, size_t len);
+
+#endif
