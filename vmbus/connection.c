@@ -25,13 +25,16 @@
 
 struct vmb_msg_handler {
 	u32 min_len;
-	/* Completes the pending request of the same type. */
+	/* Completes the pending request of the same type... */
 	bool response;
+	/* ...and of the same key: the le32 at the start of the payload. */
+	bool keyed;
 	/* Or: runs on mgmt_wq, where it may register devices and sleep. */
 	void (*handle)(struct vmb_conn *conn, const void *payload, u32 len);
 };
 
-static void vmb_conn_handle_response(struct vmb_conn *conn, u32 type,
+static void vmb_conn_handle_response(struct vmb_conn *conn,
+				     const struct vmb_msg_handler *h, u32 type,
 				     const void *payload, u32 len);
 
 /*
@@ -57,6 +60,31 @@ static const struct vmb_msg_handler vmb_msg_handlers[VMB_MSG_TYPE_COUNT] = {
 	[VMB_MSG_UNLOAD_RESPONSE] = {
 		.response = true,
 	},
+	[VMB_MSG_GPADL_CREATED] = {
+		.min_len = sizeof(struct vmb_msg_gpadl_created),
+		.response = true,
+		.keyed = true,
+	},
+	[VMB_MSG_GPADL_TORNDOWN] = {
+		.min_len = sizeof(struct vmb_msg_gpadl_torndown),
+		.response = true,
+		.keyed = true,
+	},
+	[VMB_MSG_OPEN_RESULT] = {
+		.min_len = sizeof(struct vmb_msg_open_result),
+		.response = true,
+		.keyed = true,
+	},
+};
+
+/* A request waiting for its response; lives on the requester's stack. */
+struct vmb_request {
+	struct list_head node;		/* in conn->requests */
+	u32 resp_type;
+	u32 key;
+	void *resp;
+	u32 resp_len;			/* <= the response type's min_len */
+	struct completion done;
 };
 
 struct vmb_deferred_msg {
@@ -104,7 +132,7 @@ void vmb_conn_receive(struct vmb_conn *conn, u32 type, const void *payload,
 	}
 
 	if (h->response) {
-		vmb_conn_handle_response(conn, type, payload, len);
+		vmb_conn_handle_response(conn, h, type, payload, len);
 		return;
 	}
 
@@ -126,23 +154,34 @@ void vmb_conn_receive(struct vmb_conn *conn, u32 type, const void *payload,
 	queue_work(conn->mgmt_wq, &dm->work);
 }
 
-static void vmb_conn_handle_response(struct vmb_conn *conn, u32 type,
+static void vmb_conn_handle_response(struct vmb_conn *conn,
+				     const struct vmb_msg_handler *h, u32 type,
 				     const void *payload, u32 len)
 {
-	bool expected;
+	struct vmb_request *r, *found = NULL;
+	u32 key = 0;
 
-	spin_lock(&conn->resp_lock);
-	expected = conn->resp_type == type;
-	if (expected) {
-		conn->resp_len = min_t(u32, len, sizeof(conn->resp));
-		memcpy(conn->resp, payload, conn->resp_len);
-		conn->resp_type = VMB_MSG_INVALID;
-		complete(&conn->resp_done);
+	if (h->keyed)
+		key = le32_to_cpup(payload);
+
+	spin_lock(&conn->req_lock);
+	list_for_each_entry(r, &conn->requests, node) {
+		if (r->resp_type == type && r->key == key) {
+			found = r;
+			break;
+		}
 	}
-	spin_unlock(&conn->resp_lock);
+	if (found) {
+		if (found->resp_len)
+			memcpy(found->resp, payload, found->resp_len);
+		list_del_init(&found->node);
+		complete(&found->done);
+	}
+	spin_unlock(&conn->req_lock);
 
-	if (!expected)
-		vmb_reject(conn, "unsolicited response type %u\n", type);
+	if (!found)
+		vmb_reject(conn, "unsolicited response type %u (key %u)\n",
+			   type, key);
 }
 
 int vmb_conn_post(struct vmb_conn *conn, u32 type, const void *payload,
@@ -153,34 +192,41 @@ int vmb_conn_post(struct vmb_conn *conn, u32 type, const void *payload,
 }
 
 /*
- * Send a request and wait for its response, copied to @resp (which the
- * dispatch table guarantees is at least the response type's minimum size).
+ * Send a request and wait for the response of type @resp_type whose key
+ * (for keyed types) is @key; resp_len bytes of it are copied to @resp.
+ * resp_len must not exceed the response type's minimum size.
  */
-static int vmb_conn_request(struct vmb_conn *conn, u32 type, const void *req,
-			    u32 req_len, u32 resp_type, void *resp,
-			    u32 resp_len)
+int vmb_conn_request(struct vmb_conn *conn, u32 type, const void *req,
+		     u32 req_len, u32 resp_type, u32 key, void *resp,
+		     u32 resp_len)
 {
+	struct vmb_request r = {
+		.resp_type = resp_type,
+		.key = key,
+		.resp = resp,
+		.resp_len = resp_len,
+	};
 	int ret;
 
-	mutex_lock(&conn->req_lock);
+	if (WARN_ON_ONCE(resp_type >= VMB_MSG_TYPE_COUNT ||
+			 resp_len > vmb_msg_handlers[resp_type].min_len))
+		return -EINVAL;
 
-	spin_lock(&conn->resp_lock);
-	reinit_completion(&conn->resp_done);
-	conn->resp_type = resp_type;
-	spin_unlock(&conn->resp_lock);
+	init_completion(&r.done);
+	spin_lock(&conn->req_lock);
+	list_add_tail(&r.node, &conn->requests);
+	spin_unlock(&conn->req_lock);
 
 	ret = vmb_conn_post(conn, type, req, req_len);
-	if (!ret && !wait_for_completion_timeout(&conn->resp_done,
-						 VMB_REQ_TIMEOUT))
+	if (!ret && !wait_for_completion_timeout(&r.done, VMB_REQ_TIMEOUT))
 		ret = -ETIMEDOUT;
 
-	spin_lock(&conn->resp_lock);
-	conn->resp_type = VMB_MSG_INVALID;
-	if (!ret && resp_len)
-		memcpy(resp, conn->resp, resp_len);
-	spin_unlock(&conn->resp_lock);
-
-	mutex_unlock(&conn->req_lock);
+	spin_lock(&conn->req_lock);
+	if (list_empty(&r.node))
+		ret = 0;	/* answered, if only just */
+	else
+		list_del(&r.node);
+	spin_unlock(&conn->req_lock);
 	return ret;
 }
 
@@ -201,7 +247,7 @@ static int vmb_conn_negotiate(struct vmb_conn *conn)
 	int ret;
 
 	ret = vmb_conn_request(conn, VMB_MSG_INITIATE_CONTACT, &req,
-			       sizeof(req), VMB_MSG_VERSION_RESPONSE, &resp,
+			       sizeof(req), VMB_MSG_VERSION_RESPONSE, 0, &resp,
 			       sizeof(resp));
 	if (ret) {
 		dev_err(conn->dev, "no version response from host: %d\n", ret);
@@ -260,13 +306,13 @@ struct vmb_conn *vmb_conn_create(struct vmb_transport *t)
 	conn->transport = t;
 	conn->dev = t->dev;
 	conn->state = VMB_CONN_DISCONNECTED;
-	mutex_init(&conn->req_lock);
-	spin_lock_init(&conn->resp_lock);
-	init_completion(&conn->resp_done);
+	spin_lock_init(&conn->req_lock);
+	INIT_LIST_HEAD(&conn->requests);
 	atomic_set(&conn->mgmt_pending, 0);
 	init_completion(&conn->all_offers);
 	mutex_init(&conn->chan_lock);
 	xa_init(&conn->channels);
+	ida_init(&conn->gpadl_ida);
 	return conn;
 }
 
@@ -317,7 +363,7 @@ void vmb_conn_disconnect(struct vmb_conn *conn)
 	vmb_chan_remove_all(conn);
 
 	ret = vmb_conn_request(conn, VMB_MSG_UNLOAD, NULL, 0,
-			       VMB_MSG_UNLOAD_RESPONSE, NULL, 0);
+			       VMB_MSG_UNLOAD_RESPONSE, 0, NULL, 0);
 	if (ret)
 		dev_warn(conn->dev, "host did not acknowledge unload: %d\n",
 			 ret);
@@ -330,7 +376,7 @@ void vmb_conn_destroy(struct vmb_conn *conn)
 	destroy_workqueue(conn->mgmt_wq);
 	vmb_chan_remove_all(conn);
 	xa_destroy(&conn->channels);
+	ida_destroy(&conn->gpadl_ida);
 	mutex_destroy(&conn->chan_lock);
-	mutex_destroy(&conn->req_lock);
 	kfree(conn);
 }

@@ -7,13 +7,21 @@
  *   connection.c    one connection to the host: version negotiation, unload,
  *                   validation and dispatch of host messages
  *   channel_mgmt.c  channel offers and rescinds, channel lifetime
+ *   gpadl.c         guest memory handed to the host
+ *   ring.c          ring buffer mechanics
+ *   channel.c       open channels: rings, send/receive, events
+ *   reqtable.c      transaction ids of outstanding requests
  *   bus.c           the vmb bus_type, devices, the client driver API
  *   main.c          module init/exit
  */
 #ifndef _VMBUS_PRIVATE_H
 #define _VMBUS_PRIVATE_H
 
+#include <linux/atomic.h>
 #include <linux/completion.h>
+#include <linux/idr.h>
+#include <linux/interrupt.h>
+#include <linux/uio.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -40,11 +48,18 @@ struct vmb_transport_ops {
 	/* Post a message to the host; may sleep until there is room. */
 	int (*post_msg)(struct vmb_transport *t, u32 type, const void *payload,
 			u32 len);
+	/* Tell the host channel @relid has news; any context. */
+	void (*signal)(struct vmb_transport *t, u32 relid);
 };
 
+/*
+ * The transport calls vmb_conn_chan_event() from hard interrupt context for
+ * each channel the host signalled, on vCPU (target_vcpu) of that channel.
+ */
 struct vmb_transport {
 	const struct vmb_transport_ops *ops;
-	struct device *dev;	/* parent of the bus's devices */
+	struct device *dev;		/* parent of the bus's devices */
+	unsigned int nr_chan_vectors;	/* channel vCPUs: 0 .. n - 1 */
 };
 
 enum vmb_conn_state {
@@ -62,17 +77,9 @@ struct vmb_conn {
 	enum vmb_conn_state state;
 	u32 version;
 
-	/*
-	 * One synchronous request (contact, unload) at a time: req_lock
-	 * serialises requesters; resp_lock protects the expected type and
-	 * the response buffer against the receive path.
-	 */
-	struct mutex req_lock;		/* one request at a time */
-	spinlock_t resp_lock;		/* resp_type, resp_len, resp */
-	u32 resp_type;			/* VMB_MSG_INVALID: none expected */
-	u32 resp_len;
-	u8 resp[VMB_MSG_MAX_PAYLOAD];
-	struct completion resp_done;
+	/* Requests waiting for their response (struct vmb_request). */
+	spinlock_t req_lock;		/* requests */
+	struct list_head requests;
 
 	/*
 	 * Offers, rescinds and all-offers-delivered run in order on mgmt_wq,
@@ -90,11 +97,36 @@ struct vmb_conn {
 	 */
 	struct mutex chan_lock;
 	struct xarray channels;		/* relid -> struct vmb_channel */
+
+	struct ida gpadl_ida;		/* GPADL ids in use */
 };
 
 enum vmb_chan_state {
 	VMB_CHAN_OFFERED,
 	VMB_CHAN_RESCINDED,
+};
+
+/* One direction of a channel; see include/vmb_protocol.h. */
+struct vmb_ring {
+	struct vmb_ring_hdr *hdr;
+	u8 *data;
+	u32 size;		/* data bytes, a power of two */
+	u32 index;		/* our own: write (outbound) or read (inbound) */
+};
+
+struct vmb_chan_stats {
+	atomic64_t tx_pkts;
+	atomic64_t tx_bytes;
+	atomic64_t rx_pkts;
+	atomic64_t rx_bytes;
+	atomic64_t interrupts;		/* host signalled us */
+	atomic64_t doorbells;		/* we signalled the host */
+	atomic64_t ring_full;		/* a send had to wait for room */
+};
+
+enum {
+	VMB_CHAN_F_OPEN,
+	VMB_CHAN_F_BROKEN,
 };
 
 struct vmb_channel {
@@ -104,9 +136,29 @@ struct vmb_channel {
 	guid_t instance_id;
 	enum vmb_chan_state state;	/* under conn->chan_lock */
 	struct vmb_device *device;
+
+	unsigned long flags;		/* VMB_CHAN_F_* */
+	u32 open_id;
+	u32 target_vcpu;
+	void *ring_buf;			/* both rings, ring_bytes long */
+	u32 ring_bytes;
+	u32 ring_gpadl;
+	struct vmb_ring in;		/* host to guest, read by cb only */
+	struct vmb_ring out;		/* guest to host, under out_lock */
+	spinlock_t out_lock;		/* out, and VMB_CHAN_F_OPEN changes */
+	wait_queue_head_t out_wq;	/* senders waiting for room, close */
+	atomic_t senders;		/* in vmb_chan_write() */
+	atomic_t out_waiters;		/* of them, waiting for room */
+	void (*cb)(struct vmb_channel *chan, void *ctx);
+	void *cb_ctx;
+	struct tasklet_struct tasklet;	/* runs cb */
+	struct vmb_chan_stats stats;
 };
 
 /* connection.c */
+int vmb_conn_request(struct vmb_conn *conn, u32 type, const void *req,
+		     u32 req_len, u32 resp_type, u32 key, void *resp,
+		     u32 resp_len);
 struct vmb_conn *vmb_conn_create(struct vmb_transport *t);
 int vmb_conn_connect(struct vmb_conn *conn);
 void vmb_conn_disconnect(struct vmb_conn *conn);
@@ -128,6 +180,26 @@ void vmb_chan_handle_all_offers(struct vmb_conn *conn, const void *payload,
 				u32 len);
 void vmb_chan_remove_all(struct vmb_conn *conn);
 const char *vmb_chan_state_name(enum vmb_chan_state state);
+
+/* gpadl.c */
+int vmb_gpadl_create(struct vmb_conn *conn, u32 relid, void *buf, u32 size,
+		     u32 *id);
+int vmb_gpadl_teardown(struct vmb_conn *conn, u32 relid, u32 id);
+
+/* ring.c */
+void vmb_ring_init(struct vmb_ring *r, void *base, u32 bytes);
+int vmb_ring_write(struct vmb_ring *r, const struct kvec *kv, unsigned int n,
+		   u32 total, bool *signal);
+int vmb_ring_read(struct vmb_ring *r, struct vmb_pkt *pkt, void *buf,
+		  u32 buflen);
+u32 vmb_ring_space(const struct vmb_ring *r);
+u32 vmb_ring_used(const struct vmb_ring *r, bool outbound);
+bool vmb_ring_empty(const struct vmb_ring *r);
+bool vmb_ring_should_signal_writer(const struct vmb_ring *r);
+
+/* channel.c */
+void vmb_chan_init(struct vmb_channel *chan);
+void vmb_conn_chan_event(struct vmb_conn *conn, u32 relid);
 
 /* bus.c */
 int vmb_bus_init(void);
