@@ -48,6 +48,47 @@ struct vmb_driver {
 #define to_vmb_device(d)	container_of_const(d, struct vmb_device, dev)
 #define to_vmb_driver(d)	container_of_const(d, struct vmb_driver, driver)
 
+/*
+ * Channels.  A driver opens its device's channel with rings of ring_size
+ * bytes of data each way (a power of two, at least a page); cb runs in
+ * softirq context, with the host's interrupts for this channel masked, each
+ * time the host signals it.  cb drains with vmb_chan_recv() until -EAGAIN.
+ * After a protocol violation by the host the channel is broken: sends and
+ * receives fail with -EIO, and the driver should close it.
+ */
+struct vmb_pkt {
+	u16 type;		/* VMB_PKT_* */
+	u16 flags;
+	u64 trans_id;
+	u32 len;		/* payload bytes copied to the caller's buffer */
+};
+
+int vmb_chan_open(struct vmb_channel *chan, u32 ring_size,
+		  void (*cb)(struct vmb_channel *chan, void *ctx), void *ctx);
+void vmb_chan_close(struct vmb_channel *chan);
+int vmb_chan_send(struct vmb_channel *chan, u16 type, u16 flags, u64 trans_id,
+		  const void *data, u32 len);
+int vmb_chan_send_gpa(struct vmb_channel *chan, u64 trans_id,
+		      struct page **pages, u32 nr_pages, u32 offset, u32 bytes,
+		      const void *data, u32 len);
+int vmb_chan_recv(struct vmb_channel *chan, struct vmb_pkt *pkt, void *buf,
+		  u32 buflen);
+bool vmb_chan_broken(struct vmb_channel *chan);
+
+/*
+ * Outstanding requests are named on the wire by transaction ids that index
+ * this table, never by pointers: a completion whose id is unknown or stale
+ * finds nothing and is counted, not followed.
+ */
+struct vmb_reqtable;
+
+struct vmb_reqtable *vmb_reqtable_create(u32 size);
+void vmb_reqtable_destroy(struct vmb_reqtable *rt);
+int vmb_reqtable_add(struct vmb_reqtable *rt, void *req, u64 *id);
+void *vmb_reqtable_take(struct vmb_reqtable *rt, u64 id);
+void *vmb_reqtable_pop(struct vmb_reqtable *rt);
+u64 vmb_reqtable_stale(struct vmb_reqtable *rt);
+
 int __vmb_driver_register(struct vmb_driver *drv, struct module *owner,
 			  const char *mod_name);
 void vmb_driver_unregister(struct vmb_driver *drv);

@@ -92,6 +92,10 @@ static ssize_t state_show(struct device *dev, struct device_attribute *attr,
 {
 	struct vmb_channel *chan = to_vmb_device(dev)->channel;
 
+	if (test_bit(VMB_CHAN_F_BROKEN, &chan->flags))
+		return sysfs_emit(buf, "broken\n");
+	if (test_bit(VMB_CHAN_F_OPEN, &chan->flags))
+		return sysfs_emit(buf, "open\n");
 	return sysfs_emit(buf, "%s\n",
 			  vmb_chan_state_name(READ_ONCE(chan->state)));
 }
@@ -113,7 +117,69 @@ static struct attribute *vmb_dev_attrs[] = {
 	&dev_attr_modalias.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(vmb_dev);
+
+static const struct attribute_group vmb_dev_group = {
+	.attrs = vmb_dev_attrs,
+};
+
+/* channel/: the primary channel's counters, and its rings' occupancy. */
+#define VMB_CHAN_STAT_ATTR(name, field)					\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	struct vmb_channel *chan = to_vmb_device(dev)->channel;		\
+									\
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&chan->stats.field)); \
+}									\
+static DEVICE_ATTR_RO(name)
+
+VMB_CHAN_STAT_ATTR(tx_packets, tx_pkts);
+VMB_CHAN_STAT_ATTR(tx_bytes, tx_bytes);
+VMB_CHAN_STAT_ATTR(rx_packets, rx_pkts);
+VMB_CHAN_STAT_ATTR(rx_bytes, rx_bytes);
+VMB_CHAN_STAT_ATTR(interrupts, interrupts);
+VMB_CHAN_STAT_ATTR(doorbells, doorbells);
+VMB_CHAN_STAT_ATTR(ring_full, ring_full);
+
+static ssize_t ring_used_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct vmb_channel *chan = to_vmb_device(dev)->channel;
+	u32 out = 0, in = 0;
+
+	/* Under out_lock the rings cannot be closed and freed. */
+	spin_lock_irq(&chan->out_lock);
+	if (test_bit(VMB_CHAN_F_OPEN, &chan->flags)) {
+		out = vmb_ring_used(&chan->out, true);
+		in = vmb_ring_used(&chan->in, false);
+	}
+	spin_unlock_irq(&chan->out_lock);
+	return sysfs_emit(buf, "out %u in %u\n", out, in);
+}
+static DEVICE_ATTR_RO(ring_used);
+
+static struct attribute *vmb_chan_attrs[] = {
+	&dev_attr_tx_packets.attr,
+	&dev_attr_tx_bytes.attr,
+	&dev_attr_rx_packets.attr,
+	&dev_attr_rx_bytes.attr,
+	&dev_attr_interrupts.attr,
+	&dev_attr_doorbells.attr,
+	&dev_attr_ring_full.attr,
+	&dev_attr_ring_used.attr,
+	NULL,
+};
+
+static const struct attribute_group vmb_chan_group = {
+	.name = "channel",
+	.attrs = vmb_chan_attrs,
+};
+
+static const struct attribute_group *vmb_dev_groups[] = {
+	&vmb_dev_group,
+	&vmb_chan_group,
+	NULL,
+};
 
 static vmb_compat_bus_qual(const) struct bus_type vmb_bus_type = {
 	.name = "vmb",

@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include "vmbus_private.h"
@@ -103,6 +104,7 @@ void vmb_chan_handle_offer(struct vmb_conn *conn, const void *payload, u32 len)
 	chan->class_id = class_id;
 	chan->instance_id = instance_id;
 	chan->state = VMB_CHAN_OFFERED;
+	vmb_chan_init(chan);
 
 	ret = xa_insert(&conn->channels, chan->relid, chan, GFP_KERNEL);
 	if (ret)
@@ -134,7 +136,15 @@ static void vmb_chan_destroy(struct vmb_channel *chan)
 	lockdep_assert_held(&conn->chan_lock);
 
 	vmb_device_del(chan->device);
+	if (test_bit(VMB_CHAN_F_OPEN, &chan->flags)) {
+		dev_warn(conn->dev, "relid %u: driver left the channel open\n",
+			 chan->relid);
+		vmb_chan_close(chan);
+	}
 	xa_erase(&conn->channels, chan->relid);
+	/* Interrupts find channels by RCU, and may have scheduled it. */
+	synchronize_rcu();
+	tasklet_kill(&chan->tasklet);
 	kfree(chan);
 }
 

@@ -3,7 +3,9 @@
  * The ivshmem-doorbell transport.  The host (vmbusd) serves QEMU's
  * ivshmem-doorbell device: BAR0 holds its registers (we use the Doorbell),
  * BAR1 its MSI-X table, and BAR2 the interface region the host created
- * (include/vmb_protocol.h): a signature page and two message queues.
+ * (include/vmb_protocol.h): a signature page, two message queues and the
+ * channel event bitmaps.  Vector 0 carries messages; vectors 1..n channel
+ * events, one per vCPU, spread over the CPUs by managed affinity.
  *
  * Security model: the interface region is written by the host at any time.
  * The guest reads each shared index once, keeps its own copy of the index it
@@ -28,12 +30,20 @@
 
 #define VMB_POST_TIMEOUT	(5 * HZ)
 
+struct vmb_ivshmem;
+
+struct vmb_ivshmem_vec {
+	struct vmb_ivshmem *ivs;
+	__le64 *events;			/* this vector's host-to-guest bits */
+};
+
 struct vmb_ivshmem {
 	struct vmb_transport transport;
 	struct pci_dev *pdev;
 	void __iomem *regs;
 	void *shm;
 	u32 host_peer;
+	u32 host_vectors;		/* per peer, from the header */
 	struct vmb_conn *conn;
 
 	/* Guest-to-host queue: we produce.  post_lock serialises posters. */
@@ -49,6 +59,10 @@ struct vmb_ivshmem {
 	u32 h2g_cons;			/* our copy */
 	struct work_struct rx_work;
 	struct vmb_msg rx_msg;		/* private copy of the slot in hand */
+
+	unsigned long *g2h_events;	/* little-endian bitmap, by relid */
+	unsigned int nr_irqs;		/* 1 + transport.nr_chan_vectors */
+	struct vmb_ivshmem_vec vecs[VMB_MAX_CHAN_VECTORS + 1];
 };
 
 static struct vmb_ivshmem *to_ivshmem(struct vmb_transport *t)
@@ -128,9 +142,36 @@ static int vmb_ivshmem_post_msg(struct vmb_transport *t, u32 type,
 	return ret;
 }
 
+static void vmb_ivshmem_signal(struct vmb_transport *t, u32 relid)
+{
+	struct vmb_ivshmem *ivs = to_ivshmem(t);
+
+	/* Already pending: the host has not looked yet, no need to ring. */
+	if (!test_and_set_bit_le(relid, ivs->g2h_events))
+		vmb_ivshmem_ring(ivs, VMB_VECTOR_CHANNEL);
+}
+
 static const struct vmb_transport_ops vmb_ivshmem_ops = {
 	.post_msg = vmb_ivshmem_post_msg,
+	.signal = vmb_ivshmem_signal,
 };
+
+/* The host set bits in this vector's bitmap: hand each channel its event. */
+static irqreturn_t vmb_ivshmem_chan_irq(int irq, void *data)
+{
+	struct vmb_ivshmem_vec *vec = data;
+	unsigned long bits;
+	unsigned int w, b;
+
+	for (w = 0; w < VMB_EVENT_BITMAP_SIZE / sizeof(__le64); w++) {
+		if (!READ_ONCE(vec->events[w]))
+			continue;
+		bits = le64_to_cpu((__force __le64)xchg((__force u64 *)&vec->events[w], 0));
+		for_each_set_bit(b, &bits, 64)
+			vmb_conn_chan_event(vec->ivs->conn, w * 64 + b);
+	}
+	return IRQ_HANDLED;
+}
 
 static void vmb_ivshmem_rx_work(struct work_struct *work)
 {
@@ -220,7 +261,70 @@ static int vmb_ivshmem_check_region(struct vmb_ivshmem *ivs)
 		return -ENODEV;
 	}
 	ivs->host_peer = peer;
+	ivs->host_vectors = vectors;
 	return 0;
+}
+
+/*
+ * Vector 0 for messages, then one vector per vCPU (up to the host's vectors
+ * and VMB_MAX_CHAN_VECTORS) for channel events.  With fewer, the bus still
+ * enumerates but no channel can be opened.
+ */
+static int vmb_ivshmem_setup_irqs(struct vmb_ivshmem *ivs)
+{
+	struct irq_affinity affd = { .pre_vectors = 1 };
+	struct pci_dev *pdev = ivs->pdev;
+	unsigned int want, v;
+	int n, ret;
+
+	want = min3(ivs->host_vectors - 1, num_possible_cpus(),
+		    (unsigned int)VMB_MAX_CHAN_VECTORS);
+	/* An MSI is a write by the device: it needs bus mastering. */
+	pci_set_master(pdev);
+	n = pci_alloc_irq_vectors_affinity(pdev, 1, 1 + want,
+					   PCI_IRQ_MSIX | PCI_IRQ_AFFINITY,
+					   &affd);
+	if (n < 0) {
+		dev_err(&pdev->dev, "cannot enable MSI-X: %d\n", n);
+		return n;
+	}
+	ivs->nr_irqs = n;
+	ivs->transport.nr_chan_vectors = n - 1;
+
+	ret = request_irq(pci_irq_vector(pdev, VMB_VECTOR_MSG),
+			  vmb_ivshmem_msg_irq, 0, KBUILD_MODNAME, ivs);
+	if (ret)
+		goto out_free_vectors;
+	for (v = 1; v < ivs->nr_irqs; v++) {
+		ivs->vecs[v].ivs = ivs;
+		ivs->vecs[v].events = ivs->shm + VMB_IF_H2G_EVENTS_OFF +
+				      (v - 1) * VMB_EVENT_BITMAP_SIZE;
+		ret = request_irq(pci_irq_vector(pdev, v), vmb_ivshmem_chan_irq,
+				  0, KBUILD_MODNAME, &ivs->vecs[v]);
+		if (ret)
+			goto out_free_irqs;
+	}
+	return 0;
+
+out_free_irqs:
+	while (--v > 0)
+		free_irq(pci_irq_vector(pdev, v), &ivs->vecs[v]);
+	free_irq(pci_irq_vector(pdev, VMB_VECTOR_MSG), ivs);
+out_free_vectors:
+	pci_free_irq_vectors(pdev);
+	return ret;
+}
+
+static void vmb_ivshmem_free_irqs(struct vmb_ivshmem *ivs)
+{
+	struct pci_dev *pdev = ivs->pdev;
+	unsigned int v;
+
+	for (v = ivs->nr_irqs - 1; v > 0; v--)
+		free_irq(pci_irq_vector(pdev, v), &ivs->vecs[v]);
+	free_irq(pci_irq_vector(pdev, VMB_VECTOR_MSG), ivs);
+	cancel_work_sync(&ivs->rx_work);
+	pci_free_irq_vectors(pdev);
 }
 
 static int vmb_ivshmem_probe(struct pci_dev *pdev,
@@ -259,6 +363,7 @@ static int vmb_ivshmem_probe(struct pci_dev *pdev,
 	ivs->h2g_slots = ivs->shm + VMB_IF_H2G_SLOTS_OFF;
 	ivs->g2h_ctl = ivs->shm + VMB_IF_G2H_CTL_OFF;
 	ivs->g2h_slots = ivs->shm + VMB_IF_G2H_SLOTS_OFF;
+	ivs->g2h_events = ivs->shm + VMB_IF_G2H_EVENTS_OFF;
 	spin_lock_init(&ivs->post_lock);
 	init_waitqueue_head(&ivs->space_wq);
 	INIT_WORK(&ivs->rx_work, vmb_ivshmem_rx_work);
@@ -279,17 +384,9 @@ static int vmb_ivshmem_probe(struct pci_dev *pdev,
 	if (!ivs->conn)
 		return -ENOMEM;
 
-	/* An MSI is a write by the device: it needs bus mastering. */
-	pci_set_master(pdev);
-	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
-	if (ret < 0) {
-		dev_err(dev, "cannot enable MSI-X: %d\n", ret);
-		goto out_destroy_conn;
-	}
-	ret = request_irq(pci_irq_vector(pdev, VMB_VECTOR_MSG),
-			  vmb_ivshmem_msg_irq, 0, KBUILD_MODNAME, ivs);
+	ret = vmb_ivshmem_setup_irqs(ivs);
 	if (ret)
-		goto out_free_vectors;
+		goto out_destroy_conn;
 
 	pci_set_drvdata(pdev, ivs);
 	ret = vmb_conn_connect(ivs->conn);
@@ -298,10 +395,7 @@ static int vmb_ivshmem_probe(struct pci_dev *pdev,
 	return 0;
 
 out_free_irq:
-	free_irq(pci_irq_vector(pdev, VMB_VECTOR_MSG), ivs);
-	cancel_work_sync(&ivs->rx_work);
-out_free_vectors:
-	pci_free_irq_vectors(pdev);
+	vmb_ivshmem_free_irqs(ivs);
 out_destroy_conn:
 	vmb_conn_destroy(ivs->conn);
 	return ret;
@@ -312,9 +406,7 @@ static void vmb_ivshmem_remove(struct pci_dev *pdev)
 	struct vmb_ivshmem *ivs = pci_get_drvdata(pdev);
 
 	vmb_conn_disconnect(ivs->conn);
-	free_irq(pci_irq_vector(pdev, VMB_VECTOR_MSG), ivs);
-	cancel_work_sync(&ivs->rx_work);
-	pci_free_irq_vectors(pdev);
+	vmb_ivshmem_free_irqs(ivs);
 	vmb_conn_destroy(ivs->conn);
 }
 
