@@ -123,6 +123,9 @@ enum vmb_msg_type {
 	VMB_MSG_OPEN_CHANNEL		= 15,	/* guest -> host */
 	VMB_MSG_OPEN_RESULT		= 16,	/* host -> guest */
 	VMB_MSG_CLOSE_CHANNEL		= 17,	/* guest -> host */
+	VMB_MSG_MODIFY_CHANNEL		= 18,	/* guest -> host */
+	VMB_MSG_MODIFY_RESULT		= 19,	/* host -> guest */
+	VMB_MSG_REQUEST_SUBCHANNELS	= 20,	/* guest -> host */
 	VMB_MSG_TYPE_COUNT
 };
 
@@ -245,6 +248,35 @@ struct vmb_msg_open_result {
  */
 struct vmb_msg_close_channel {
 	__le32 relid;
+};
+
+/*
+ * MODIFY_CHANNEL: signal an open channel on another vCPU's vector from now
+ * on (retarget).  Answered by MODIFY_RESULT, matched by relid.
+ */
+struct vmb_msg_modify_channel {
+	__le32 relid;
+	__le32 target_vcpu;
+};
+
+struct vmb_msg_modify_result {
+	__le32 relid;
+	__le32 status;		/* enum vmb_status */
+};
+
+/*
+ * REQUEST_SUBCHANNELS: the guest asks for @count more channels of the open
+ * primary channel @relid, for multi-queue.  The host answers with OFFERs of
+ * the same class and instance whose sub_index is 1, 2, ... (each a channel of
+ * its own: relid, rings, vCPU), or with nothing if it will not.  A primary
+ * has at most VMB_MAX_SUBCHANNELS sub-channels; rescinding a primary first
+ * rescinds its sub-channels.
+ */
+#define VMB_MAX_SUBCHANNELS	15
+
+struct vmb_msg_request_subchannels {
+	__le32 relid;
+	__le32 count;
 };
 
 /*
