@@ -113,6 +113,17 @@ static const char *check_relid_first(const struct vmb_msg *m)
 	return NULL;
 }
 
+static const char *check_request_subchannels(const struct vmb_msg *m)
+{
+	uint32_t count = payload_le32(m, 4);
+
+	if (!relid_ok(payload_le32(m, 0)))
+		return "relid out of range";
+	if (count == 0 || count > VMB_MAX_SUBCHANNELS)
+		return "count out of range (1..VMB_MAX_SUBCHANNELS)";
+	return NULL;
+}
+
 static const char *handle_initiate_contact(struct chanmgr *cm, const struct vmb_msg *m);
 static const char *handle_gpadl_header(struct chanmgr *cm, const struct vmb_msg *m);
 static const char *handle_gpadl_body(struct chanmgr *cm, const struct vmb_msg *m);
@@ -122,6 +133,8 @@ static const char *handle_close_channel(struct chanmgr *cm, const struct vmb_msg
 static const char *handle_request_offers(struct chanmgr *cm, const struct vmb_msg *m);
 static const char *handle_relid_released(struct chanmgr *cm, const struct vmb_msg *m);
 static const char *handle_unload(struct chanmgr *cm, const struct vmb_msg *m);
+static const char *handle_modify_channel(struct chanmgr *cm, const struct vmb_msg *m);
+static const char *handle_request_subchannels(struct chanmgr *cm, const struct vmb_msg *m);
 
 static const struct msg_rule msg_rules[VMB_MSG_TYPE_COUNT] = {
 	[VMB_MSG_INITIATE_CONTACT] = {
@@ -179,6 +192,18 @@ static const struct msg_rule msg_rules[VMB_MSG_TYPE_COUNT] = {
 		"CLOSE_CHANNEL", DIR_G2H,
 		sizeof(struct vmb_msg_close_channel), false,
 		check_relid_first, handle_close_channel },
+	/* the relid range cannot be answered; the rest gets MODIFY_RESULT */
+	[VMB_MSG_MODIFY_CHANNEL] = {
+		"MODIFY_CHANNEL", DIR_G2H,
+		sizeof(struct vmb_msg_modify_channel), false,
+		check_relid_first, handle_modify_channel },
+	[VMB_MSG_MODIFY_RESULT] = {
+		"MODIFY_RESULT", DIR_H2G,
+		sizeof(struct vmb_msg_modify_result), false, NULL, NULL },
+	[VMB_MSG_REQUEST_SUBCHANNELS] = {
+		"REQUEST_SUBCHANNELS", DIR_G2H,
+		sizeof(struct vmb_msg_request_subchannels), false,
+		check_request_subchannels, handle_request_subchannels },
 };
 
 _Static_assert(sizeof(struct vmb_msg_initiate_contact) <= VMB_MSG_MAX_PAYLOAD,
@@ -192,6 +217,12 @@ _Static_assert(sizeof(struct vmb_msg_gpadl_body) == 8 &&
 	       sizeof(struct vmb_msg_gpadl_body) + 8 * VMB_GPADL_BODY_PFNS <=
 	       VMB_MSG_MAX_PAYLOAD, "GPADL body layout");
 _Static_assert(sizeof(struct vmb_msg_open_channel) == 24, "open layout");
+_Static_assert(sizeof(struct vmb_msg_modify_channel) == 8, "modify layout");
+_Static_assert(sizeof(struct vmb_msg_modify_result) == 8, "modify result layout");
+_Static_assert(sizeof(struct vmb_msg_request_subchannels) == 8,
+	       "request subchannels layout");
+_Static_assert(VMB_MAX_SUBCHANNELS >= 1 && VMB_MAX_SUBCHANNELS <= 0xffff,
+	       "sub_index is le16");
 
 int chanmgr_validate(const struct vmb_msg *m, const char **why)
 {
@@ -289,6 +320,7 @@ static void send_offer(struct chanmgr *cm, uint32_t relid)
 
 	build_offer(&o, cm->chan[relid].class_id, cm->chan[relid].instance_id,
 		    relid);
+	o.sub_index = htole16(cm->chan[relid].sub_index);
 	send_msg(cm, VMB_MSG_OFFER, &o, sizeof(o));
 }
 
@@ -320,15 +352,35 @@ static void close_channel(struct chanmgr *cm, uint32_t relid)
 	}
 }
 
-/* The relid is gone: its open rings and GPADLs go with it. */
+static bool is_sub_of(const struct chanmgr *cm, uint32_t relid, uint32_t primary)
+{
+	const struct chanmgr_channel *c = &cm->chan[relid];
+
+	return c->state != CHANMGR_CHAN_FREE && c->sub_index && c->parent == primary;
+}
+
+/*
+ * The relid is gone: its open rings and GPADLs go with it.  Sub-channels
+ * of a primary that goes first (the guest released it before them) are
+ * orphaned so that a new channel on this relid does not inherit them.
+ */
 static void free_channel(struct chanmgr *cm, uint32_t relid)
 {
+	uint32_t r;
+
 	close_channel(cm, relid);
 	gpadl_destroy_relid(&cm->gpadls, relid);
+	if (!cm->chan[relid].sub_index)
+		for (r = 1; r < VMB_MAX_RELID; r++)
+			if (is_sub_of(cm, r, relid))
+				cm->chan[r].parent = 0;
 	memset(&cm->chan[relid], 0, sizeof(cm->chan[relid]));
 }
 
-/* Forget the per-connection state; configured channels stay. */
+/*
+ * Forget the per-connection state; configured channels stay, sub-channels
+ * (created by the guest's requests) do not.
+ */
 static void drop_connection(struct chanmgr *cm)
 {
 	uint32_t relid;
@@ -337,7 +389,9 @@ static void drop_connection(struct chanmgr *cm)
 	cm->version = 0;
 	for (relid = 1; relid < VMB_MAX_RELID; relid++) {
 		close_channel(cm, relid);
-		if (cm->chan[relid].state == CHANMGR_CHAN_RESCINDING)
+		if (cm->chan[relid].state == CHANMGR_CHAN_RESCINDING ||
+		    (cm->chan[relid].state != CHANMGR_CHAN_FREE &&
+		     cm->chan[relid].sub_index))
 			free_channel(cm, relid);
 	}
 	gpadl_destroy_relid(&cm->gpadls, 0);
@@ -435,8 +489,14 @@ static const char *handle_request_offers(struct chanmgr *cm, const struct vmb_ms
 	if (!cm->connected) {
 		return "REQUEST_OFFERS before contact";
 	}
+	/* primaries first: a sub-channel may have the lower relid */
 	for (relid = 1; relid < VMB_MAX_RELID; relid++)
-		if (cm->chan[relid].state == CHANMGR_CHAN_OFFERED)
+		if (cm->chan[relid].state == CHANMGR_CHAN_OFFERED &&
+		    !cm->chan[relid].sub_index)
+			send_offer(cm, relid);
+	for (relid = 1; relid < VMB_MAX_RELID; relid++)
+		if (cm->chan[relid].state == CHANMGR_CHAN_OFFERED &&
+		    cm->chan[relid].sub_index)
 			send_offer(cm, relid);
 	send_msg(cm, VMB_MSG_ALL_OFFERS_DELIVERED, NULL, 0);
 	return NULL;
@@ -680,6 +740,145 @@ static const char *handle_close_channel(struct chanmgr *cm, const struct vmb_msg
 	return NULL;
 }
 
+static void send_modify_result(struct chanmgr *cm, uint32_t relid,
+			       uint32_t status)
+{
+	struct vmb_msg_modify_result r = {
+		.relid = htole32(relid),
+		.status = htole32(status),
+	};
+
+	send_msg(cm, VMB_MSG_MODIFY_RESULT, &r, sizeof(r));
+}
+
+static const char *handle_modify_channel(struct chanmgr *cm, const struct vmb_msg *m)
+{
+	struct vmb_msg_modify_channel mc;
+	const char *why = NULL;
+	struct chanmgr_channel *c;
+	uint32_t relid, old;
+	uint64_t vector;
+	unsigned int sup;
+
+	memcpy(&mc, m->payload, sizeof(mc));
+	relid = le32toh(mc.relid);	/* range checked by the table */
+	if (!cm->connected)
+		return "MODIFY_CHANNEL before contact";
+	c = &cm->chan[relid];
+	vector = 1 + (uint64_t)le32toh(mc.target_vcpu);
+	if (c->state == CHANMGR_CHAN_FREE)
+		why = "unknown relid";
+	else if (!c->open || !cm->env)
+		why = "channel not open";
+	else if (vector >= cm->env->nr_vectors || vector > VMB_MAX_CHAN_VECTORS)
+		why = "target_vcpu has no interrupt vector";
+	if (why) {
+		if (log_ratelimit_ok(&chan_msg_rl, &sup))
+			log_warn("MODIFY_CHANNEL relid %u target_vcpu %u refused: %s",
+				 relid, le32toh(mc.target_vcpu), why);
+		send_modify_result(cm, relid, VMB_STATUS_INVALID);
+		return NULL;
+	}
+	old = c->open->vector;
+	channel_retarget(c->open, (uint32_t)vector);
+	log_info("relid %u retargeted: vector %u -> %u", relid, old,
+		 c->open->vector);
+	send_modify_result(cm, relid, VMB_STATUS_OK);
+	return NULL;
+}
+
+unsigned int chanmgr_nr_subchannels(const struct chanmgr *cm, uint32_t relid)
+{
+	unsigned int n = 0;
+	uint32_t r;
+
+	if (relid == 0 || relid >= VMB_MAX_RELID)
+		return 0;
+	for (r = 1; r < VMB_MAX_RELID; r++)
+		if (is_sub_of(cm, r, relid))
+			n++;
+	return n;
+}
+
+/* Lowest sub_index in 1..VMB_MAX_SUBCHANNELS no sub-channel of relid has. */
+static uint16_t free_sub_index(const struct chanmgr *cm, uint32_t relid)
+{
+	bool used[VMB_MAX_SUBCHANNELS + 1] = { false };
+	uint32_t r;
+	uint16_t i;
+
+	for (r = 1; r < VMB_MAX_RELID; r++)
+		if (is_sub_of(cm, r, relid) &&
+		    cm->chan[r].sub_index <= VMB_MAX_SUBCHANNELS)
+			used[cm->chan[r].sub_index] = true;
+	for (i = 1; i <= VMB_MAX_SUBCHANNELS; i++)
+		if (!used[i])
+			return i;
+	return 0;
+}
+
+static uint32_t lowest_free_relid(const struct chanmgr *cm);
+
+static const char *handle_request_subchannels(struct chanmgr *cm, const struct vmb_msg *m)
+{
+	struct vmb_msg_request_subchannels rq;
+	const struct chan_backend_ops *be;
+	struct chanmgr_channel *c;
+	uint32_t relid, count, have, nfree, r, i;
+	unsigned int sup;
+
+	memcpy(&rq, m->payload, sizeof(rq));
+	relid = le32toh(rq.relid);	/* range checked by the table */
+	count = le32toh(rq.count);	/* 1..VMB_MAX_SUBCHANNELS: the table */
+	if (!cm->connected)
+		return "REQUEST_SUBCHANNELS before contact";
+	c = &cm->chan[relid];
+	if (c->state == CHANMGR_CHAN_FREE)
+		return "REQUEST_SUBCHANNELS: unknown relid";
+	if (c->sub_index)
+		return "REQUEST_SUBCHANNELS on a sub-channel";
+	if (c->state != CHANMGR_CHAN_OFFERED)
+		return "REQUEST_SUBCHANNELS on a channel being rescinded";
+	if (!c->open)
+		return "REQUEST_SUBCHANNELS on a channel that is not open";
+	have = chanmgr_nr_subchannels(cm, relid);
+	if (count > VMB_MAX_SUBCHANNELS - have)
+		return "REQUEST_SUBCHANNELS: more than VMB_MAX_SUBCHANNELS in all";
+	be = class_backend(c->class_id);
+	if (!be || !be->subchannels) {
+		cm->subchan_ignored++;
+		if (log_ratelimit_ok(&chan_msg_rl, &sup))
+			log_info("REQUEST_SUBCHANNELS relid %u ignored: the class has no sub-channels",
+				 relid);
+		return NULL;
+	}
+	for (nfree = 0, r = 1; r < VMB_MAX_RELID && nfree < count; r++)
+		if (cm->chan[r].state == CHANMGR_CHAN_FREE)
+			nfree++;
+	if (nfree < count) {
+		cm->subchan_ignored++;
+		if (log_ratelimit_ok(&chan_msg_rl, &sup))
+			log_warn("REQUEST_SUBCHANNELS relid %u count %u ignored: channel table full",
+				 relid, count);
+		return NULL;
+	}
+	for (i = 0; i < count; i++) {
+		struct chanmgr_channel *s;
+
+		r = lowest_free_relid(cm);	/* counted above: never 0 */
+		s = &cm->chan[r];
+		s->state = CHANMGR_CHAN_OFFERED;
+		memcpy(s->class_id, c->class_id, VMB_GUID_LEN);
+		memcpy(s->instance_id, c->instance_id, VMB_GUID_LEN);
+		s->sub_index = free_sub_index(cm, relid);
+		s->parent = relid;
+		log_info("relid %u: sub-channel %u offered as relid %u", relid,
+			 s->sub_index, r);
+		send_offer(cm, r);
+	}
+	return NULL;
+}
+
 void chanmgr_channel_events(struct chanmgr *cm)
 {
 	unsigned int i;
@@ -754,6 +953,7 @@ uint32_t chanmgr_find_instance(const struct chanmgr *cm,
 
 	for (relid = 1; relid < VMB_MAX_RELID; relid++)
 		if (cm->chan[relid].state != CHANMGR_CHAN_FREE &&
+		    !cm->chan[relid].sub_index &&
 		    guid_equal(cm->chan[relid].instance_id, instance_id))
 			return relid;
 	return 0;
@@ -796,8 +996,21 @@ int chanmgr_add_channel(struct chanmgr *cm, const uint8_t class_id[VMB_GUID_LEN]
 	return 0;
 }
 
+/* Rescind one channel known to exist and not to be rescinding. */
+static void rescind_one(struct chanmgr *cm, uint32_t relid)
+{
+	if (!cm->connected) {
+		free_channel(cm, relid);
+		return;
+	}
+	cm->chan[relid].state = CHANMGR_CHAN_RESCINDING;
+	send_rescind(cm, relid);
+}
+
 int chanmgr_rescind(struct chanmgr *cm, uint32_t relid, const char **err)
 {
+	uint32_t r;
+
 	if (!chanmgr_channel(cm, relid)) {
 		*err = "no such channel";
 		return -1;
@@ -806,12 +1019,12 @@ int chanmgr_rescind(struct chanmgr *cm, uint32_t relid, const char **err)
 		*err = "channel is already being rescinded";
 		return -1;
 	}
-	if (!cm->connected) {
-		free_channel(cm, relid);
-		return 0;
-	}
-	cm->chan[relid].state = CHANMGR_CHAN_RESCINDING;
-	send_rescind(cm, relid);
+	if (!cm->chan[relid].sub_index)
+		for (r = 1; r < VMB_MAX_RELID; r++)
+			if (is_sub_of(cm, r, relid) &&
+			    cm->chan[r].state == CHANMGR_CHAN_OFFERED)
+				rescind_one(cm, r);
+	rescind_one(cm, relid);
 	return 0;
 }
 

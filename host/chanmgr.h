@@ -29,6 +29,15 @@ struct chanmgr_channel {
 	uint8_t class_id[VMB_GUID_LEN];
 	uint8_t instance_id[VMB_GUID_LEN];
 	struct channel *open;		/* non-NULL while the guest has it open */
+	/*
+	 * Sub-channels (REQUEST_SUBCHANNELS): sub_index 1..VMB_MAX_SUBCHANNELS
+	 * and the relid of their primary; class and instance are the
+	 * primary's.  Primaries have sub_index 0 and parent 0.  A sub-channel
+	 * whose primary was released before it keeps parent 0 (orphan).
+	 * Sub-channels live for one connection only.
+	 */
+	uint16_t sub_index;
+	uint32_t parent;
 };
 
 struct chanmgr_ops {
@@ -46,6 +55,7 @@ struct chanmgr {
 	uint32_t version;		/* negotiated, when connected */
 	uint64_t connects, unloads, rejected;
 	uint64_t stray_events;		/* g2h event bits of no open channel */
+	uint64_t subchan_ignored;	/* valid REQUEST_SUBCHANNELS not honoured */
 	struct log_ratelimit reject_rl;
 	const struct chan_env *env;	/* NULL: no channel layer (GPADL/OPEN rejected) */
 	struct gpadl_table gpadls;	/* of the current connection */
@@ -68,6 +78,8 @@ void chanmgr_fini(struct chanmgr *cm);
  * bit was set; other bits are counted in stray_events.
  */
 void chanmgr_channel_events(struct chanmgr *cm);
+/* Sub-channels (any state) whose primary is relid. */
+unsigned int chanmgr_nr_subchannels(const struct chanmgr *cm, uint32_t relid);
 /* "offered", "open" or "rescinding". */
 const char *chanmgr_chan_state_name(const struct chanmgr_channel *ch);
 /* echo-pause / echo-resume on an open channel.  0 or -1 with *err. */
@@ -99,10 +111,11 @@ int chanmgr_add_channel(struct chanmgr *cm, const uint8_t class_id[VMB_GUID_LEN]
 			const char **err);
 /*
  * Rescind a channel: RESCIND if connected (freed on RELID_RELEASED), freed
- * at once otherwise.  Returns 0 or -1 with *err set.
+ * at once otherwise.  Rescinding a primary first rescinds each of its
+ * sub-channels not already being rescinded.  Returns 0 or -1 with *err set.
  */
 int chanmgr_rescind(struct chanmgr *cm, uint32_t relid, const char **err);
-/* Relid of the channel with this instance GUID, or 0. */
+/* Relid of the primary channel with this instance GUID, or 0. */
 uint32_t chanmgr_find_instance(const struct chanmgr *cm,
 			       const uint8_t instance_id[VMB_GUID_LEN]);
 /* The channel at relid, or NULL if free or out of range. */

@@ -129,6 +129,12 @@ void channel_set_broken(struct channel *ch, const char *why)
 			 sup ? " (earlier messages suppressed)" : "");
 }
 
+void channel_retarget(struct channel *ch, uint32_t vector)
+{
+	ch->vector = vector;
+	ch->st.retargets++;
+}
+
 void channel_signal_guest(struct channel *ch)
 {
 	const struct chan_env *env = ch->env;

@@ -46,6 +46,7 @@ struct chan_stats {
 	uint64_t ring_full;		/* packets that had to wait (backlog) */
 	uint64_t dropped;		/* replies lost (too big, backlog full) */
 	uint64_t ignored;		/* packets the backend ignored */
+	uint64_t retargets;		/* MODIFY_CHANNEL moves (channel_retarget) */
 };
 
 struct channel;
@@ -53,6 +54,7 @@ struct channel;
 /* A device backend.  All hooks but packet are optional. */
 struct chan_backend_ops {
 	const char *name;
+	bool subchannels;		/* REQUEST_SUBCHANNELS is honoured */
 	int (*open)(struct channel *ch);
 	void (*close)(struct channel *ch);
 	/* One validated packet; answer with channel_send(). */
@@ -111,6 +113,12 @@ void channel_doorbell(struct channel *ch);
  */
 int channel_send(struct channel *ch, uint16_t type, uint16_t flags,
 		 uint64_t trans_id, const void *payload, uint32_t len);
+/*
+ * Signal the guest on another vector from now on (the bitmap of that vector
+ * and its interrupt).  vector must already be checked against the vectors
+ * in use.  Counted in st.retargets.
+ */
+void channel_retarget(struct channel *ch, uint32_t vector);
 /* Raise this channel's event (bitmap bit + vector) now. */
 void channel_signal_guest(struct channel *ch);
 /* Mark broken (logs once). */

@@ -60,5 +60,6 @@ static void echo_packet(struct channel *ch, const struct ring_pkt *pkt)
 
 const struct chan_backend_ops echo_backend = {
 	.name = "echo",
+	.subchannels = true,
 	.packet = echo_packet,
 };

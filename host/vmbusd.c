@@ -210,6 +210,8 @@ static void cmd_status(struct vmbusd *d, int argc, char **argv,
 	control_reply_line(r, "gpadls: %u", d->cm.gpadls.nr);
 	control_reply_line(r, "stray_events: %llu",
 			   (unsigned long long)d->cm.stray_events);
+	control_reply_line(r, "subchannel_requests_ignored: %llu",
+			   (unsigned long long)d->cm.subchan_ignored);
 	for (relid = 1; relid < VMB_MAX_RELID; relid++) {
 		const struct chanmgr_channel *ch = chanmgr_channel(&d->cm, relid);
 		const struct chan_stats *st;
@@ -222,7 +224,7 @@ static void cmd_status(struct vmbusd *d, int argc, char **argv,
 		if (ch->open) {
 			st = &ch->open->st;
 			snprintf(counters, sizeof(counters),
-				 " rx_pkts=%llu tx_pkts=%llu rx_bytes=%llu tx_bytes=%llu doorbells=%llu interrupts=%llu ring_full=%llu dropped=%llu paused=%d broken=%d",
+				 " rx_pkts=%llu tx_pkts=%llu rx_bytes=%llu tx_bytes=%llu doorbells=%llu interrupts=%llu ring_full=%llu dropped=%llu paused=%d broken=%d vector=%u retargets=%llu",
 				 (unsigned long long)st->rx_pkts,
 				 (unsigned long long)st->tx_pkts,
 				 (unsigned long long)st->rx_bytes,
@@ -231,13 +233,16 @@ static void cmd_status(struct vmbusd *d, int argc, char **argv,
 				 (unsigned long long)st->interrupts,
 				 (unsigned long long)st->ring_full,
 				 (unsigned long long)st->dropped,
-				 ch->open->paused, ch->open->broken);
+				 ch->open->paused, ch->open->broken,
+				 ch->open->vector,
+				 (unsigned long long)st->retargets);
 		}
-		control_reply_line(r, "channel: relid=%u class=%s class_id=%s instance=%s state=%s%s",
+		control_reply_line(r, "channel: relid=%u class=%s class_id=%s instance=%s state=%s%s sub=%u",
 				   relid, name ? name : "unknown",
 				   guid_format(ch->class_id, cbuf),
 				   guid_format(ch->instance_id, ibuf),
-				   chanmgr_chan_state_name(ch), counters);
+				   chanmgr_chan_state_name(ch), counters,
+				   ch->sub_index);
 	}
 }
 
@@ -418,7 +423,7 @@ static const struct command {
 } commands[] = {
 	{ "status", "status", cmd_status },
 	{ "offer", "offer CLASS [INSTANCE]", cmd_offer },
-	{ "rescind", "rescind RELID|INSTANCE", cmd_rescind },
+	{ "rescind", "rescind RELID|INSTANCE  (a primary's sub-channels are rescinded first; an INSTANCE names the primary)", cmd_rescind },
 	{ "inject", "inject KIND  (KIND: short|overlong|unknown-type|bad-relid|dup-offer|dup-instance|rescind-unknown|nil-guid|bad-flags|bad-index)", cmd_inject },
 	{ "inject", "inject KIND RELID  (open channel; KIND: ring-index|ring-len|ring-offset|unknown-completion|gpadl-unknown; after ring-* the host-to-guest ring is garbage: the guest must mark the channel broken and close it)", cmd_inject },
 	{ "echo-pause", "echo-pause RELID  (stop consuming the channel's guest-to-host ring)", cmd_echo_pause },
