@@ -12,6 +12,8 @@
 #include <linux/module.h>
 #include <linux/uuid.h>
 
+#include "vmb_pkt.h"
+
 struct vmb_channel;
 
 /* Modalias prefix: uevents carry MODALIAS=vmb:<class GUID, %pUl>. */
@@ -56,13 +58,6 @@ struct vmb_driver {
  * After a protocol violation by the host the channel is broken: sends and
  * receives fail with -EIO, and the driver should close it.
  */
-struct vmb_pkt {
-	u16 type;		/* VMB_PKT_* */
-	u16 flags;
-	u64 trans_id;
-	u32 len;		/* payload bytes copied to the caller's buffer */
-};
-
 int vmb_chan_open(struct vmb_channel *chan, u32 ring_size,
 		  void (*cb)(struct vmb_channel *chan, void *ctx), void *ctx);
 void vmb_chan_close(struct vmb_channel *chan);
@@ -74,6 +69,18 @@ int vmb_chan_send_gpa(struct vmb_channel *chan, u64 trans_id,
 int vmb_chan_recv(struct vmb_channel *chan, struct vmb_pkt *pkt, void *buf,
 		  u32 buflen);
 bool vmb_chan_broken(struct vmb_channel *chan);
+
+/* Signal this channel on another vCPU from now on. */
+int vmb_chan_set_target(struct vmb_channel *chan, u32 vcpu);
+
+/*
+ * Multi-queue: ask the host for @count sub-channels of the open primary
+ * channel; returns how many the primary has once they arrived (or after 5 s).
+ * Each is opened and closed like the primary; they share its device.
+ */
+int vmb_chan_request_subchannels(struct vmb_channel *primary, u32 count);
+struct vmb_channel *vmb_chan_subchannel(struct vmb_channel *primary,
+					u32 index);
 
 /*
  * Outstanding requests are named on the wire by transaction ids that index

@@ -9,18 +9,24 @@
  * caller only ever sees the copy.  A failed check returns -EIO and the caller
  * marks the channel broken.
  */
+#include <linux/align.h>
+#include <linux/compiler.h>
+#include <linux/errno.h>
 #include <linux/minmax.h>
 #include <linux/string.h>
+#include <linux/uio.h>
+#include <asm/barrier.h>
+#include <asm/byteorder.h>
 
-#include "vmbus_private.h"
+#include "ring.h"
 
 #define VMB_TRAILER_LEN	sizeof(__le64)
 
 void vmb_ring_init(struct vmb_ring *r, void *base, u32 bytes)
 {
 	r->hdr = base;
-	r->data = base + PAGE_SIZE;
-	r->size = bytes - PAGE_SIZE;
+	r->data = base + VMB_PAGE_SIZE;
+	r->size = bytes - VMB_PAGE_SIZE;
 	r->index = 0;
 }
 

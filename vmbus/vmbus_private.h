@@ -27,6 +27,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
+#include "ring.h"
 #include "vmb.h"
 #include "vmb_protocol.h"
 
@@ -82,12 +83,14 @@ struct vmb_conn {
 	struct list_head requests;
 
 	/*
-	 * Offers, rescinds and all-offers-delivered run in order on mgmt_wq,
+	 * Offers, rescinds and all-offers-delivered run in order on mgmt_wq
+	 * (sub-channel offers on sub_wq, see channel_mgmt.c),
 	 * in process context, so that device registration and driver probe
 	 * never block the receive path (which must stay free to deliver the
 	 * responses those drivers wait for).
 	 */
 	struct workqueue_struct *mgmt_wq;
+	struct workqueue_struct *sub_wq;	/* sub-channel offers */
 	atomic_t mgmt_pending;		/* deferred messages not yet handled */
 	struct completion all_offers;
 
@@ -104,14 +107,6 @@ struct vmb_conn {
 enum vmb_chan_state {
 	VMB_CHAN_OFFERED,
 	VMB_CHAN_RESCINDED,
-};
-
-/* One direction of a channel; see include/vmb_protocol.h. */
-struct vmb_ring {
-	struct vmb_ring_hdr *hdr;
-	u8 *data;
-	u32 size;		/* data bytes, a power of two */
-	u32 index;		/* our own: write (outbound) or read (inbound) */
 };
 
 struct vmb_chan_stats {
@@ -135,7 +130,17 @@ struct vmb_channel {
 	guid_t class_id;
 	guid_t instance_id;
 	enum vmb_chan_state state;	/* under conn->chan_lock */
-	struct vmb_device *device;
+	struct vmb_device *device;	/* of the primary */
+
+	/*
+	 * Sub-channels hang off their primary, in sub[] by sub_index, under
+	 * conn->chan_lock; they live until the primary is destroyed, even
+	 * once rescinded, so drivers' pointers to them stay valid.
+	 */
+	u16 sub_index;			/* 0: primary */
+	struct vmb_channel *primary;
+	struct vmb_channel *sub[VMB_MAX_SUBCHANNELS + 1];
+	wait_queue_head_t subs_wq;	/* vmb_chan_request_subchannels() */
 
 	unsigned long flags;		/* VMB_CHAN_F_* */
 	u32 open_id;
@@ -179,23 +184,13 @@ void vmb_chan_handle_rescind(struct vmb_conn *conn, const void *payload,
 void vmb_chan_handle_all_offers(struct vmb_conn *conn, const void *payload,
 				u32 len);
 void vmb_chan_remove_all(struct vmb_conn *conn);
+unsigned int vmb_chan_nr_subchannels(struct vmb_channel *primary);
 const char *vmb_chan_state_name(enum vmb_chan_state state);
 
 /* gpadl.c */
 int vmb_gpadl_create(struct vmb_conn *conn, u32 relid, void *buf, u32 size,
 		     u32 *id);
 int vmb_gpadl_teardown(struct vmb_conn *conn, u32 relid, u32 id);
-
-/* ring.c */
-void vmb_ring_init(struct vmb_ring *r, void *base, u32 bytes);
-int vmb_ring_write(struct vmb_ring *r, const struct kvec *kv, unsigned int n,
-		   u32 total, bool *signal);
-int vmb_ring_read(struct vmb_ring *r, struct vmb_pkt *pkt, void *buf,
-		  u32 buflen);
-u32 vmb_ring_space(const struct vmb_ring *r);
-u32 vmb_ring_used(const struct vmb_ring *r, bool outbound);
-bool vmb_ring_empty(const struct vmb_ring *r);
-bool vmb_ring_should_signal_writer(const struct vmb_ring *r);
 
 /* channel.c */
 void vmb_chan_init(struct vmb_channel *chan);

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Ring buffer mechanics, guest side.  Depends on nothing but a few basic
+ * kernel headers, so tests/unit builds ring.c in userspace.
+ */
+#ifndef _VMBUS_RING_H
+#define _VMBUS_RING_H
+
+#include <linux/types.h>
+
+#include "vmb_pkt.h"
+#include "vmb_protocol.h"
+
+struct kvec;
+
+/* One direction of a channel. */
+struct vmb_ring {
+	struct vmb_ring_hdr *hdr;
+	u8 *data;
+	u32 size;		/* data bytes, a power of two */
+	u32 index;		/* our own: write (outbound) or read (inbound) */
+};
+
+void vmb_ring_init(struct vmb_ring *r, void *base, u32 bytes);
+int vmb_ring_write(struct vmb_ring *r, const struct kvec *kv, unsigned int n,
+		   u32 total, bool *signal);
+int vmb_ring_read(struct vmb_ring *r, struct vmb_pkt *pkt, void *buf,
+		  u32 buflen);
+u32 vmb_ring_space(const struct vmb_ring *r);
+u32 vmb_ring_used(const struct vmb_ring *r, bool outbound);
+bool vmb_ring_empty(const struct vmb_ring *r);
+bool vmb_ring_should_signal_writer(const struct vmb_ring *r);
+
+#endif /* _VMBUS_RING_H */
