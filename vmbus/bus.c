@@ -158,6 +158,24 @@ static ssize_t ring_used_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(ring_used);
 
+static ssize_t target_vcpu_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct vmb_channel *chan = to_vmb_device(dev)->channel;
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(chan->target_vcpu));
+}
+static DEVICE_ATTR_RO(target_vcpu);
+
+static ssize_t subchannels_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	struct vmb_channel *chan = to_vmb_device(dev)->channel;
+
+	return sysfs_emit(buf, "%u\n", vmb_chan_nr_subchannels(chan));
+}
+static DEVICE_ATTR_RO(subchannels);
+
 static struct attribute *vmb_chan_attrs[] = {
 	&dev_attr_tx_packets.attr,
 	&dev_attr_tx_bytes.attr,
@@ -167,6 +185,8 @@ static struct attribute *vmb_chan_attrs[] = {
 	&dev_attr_doorbells.attr,
 	&dev_attr_ring_full.attr,
 	&dev_attr_ring_used.attr,
+	&dev_attr_target_vcpu.attr,
+	&dev_attr_subchannels.attr,
 	NULL,
 };
 
@@ -214,10 +234,13 @@ struct vmb_device *vmb_device_add(struct vmb_channel *chan)
 	vdev->dev.release = vmb_device_release;
 	device_initialize(&vdev->dev);
 
+	/* Set before probe can run: drivers may look at it. */
+	chan->device = vdev;
 	ret = dev_set_name(&vdev->dev, "%pUl", &vdev->instance_id);
 	if (!ret)
 		ret = device_add(&vdev->dev);
 	if (ret) {
+		chan->device = NULL;
 		put_device(&vdev->dev);
 		return ERR_PTR(ret);
 	}

@@ -102,7 +102,8 @@ int vmb_chan_open(struct vmb_channel *chan, u32 ring_size,
 	struct vmb_msg_open_result resp;
 	int ret, err;
 
-	if (!conn->transport->nr_chan_vectors)
+	if (!conn->transport->nr_chan_vectors ||
+	    READ_ONCE(chan->state) != VMB_CHAN_OFFERED)
 		return -ENODEV;
 	if (!is_power_of_2(ring_size) || ring_size < PAGE_SIZE ||
 	    2 * (ring_bytes >> PAGE_SHIFT) > VMB_GPADL_MAX_PAGES || !cb)
@@ -390,4 +391,31 @@ void vmb_chan_init(struct vmb_channel *chan)
 	spin_lock_init(&chan->out_lock);
 	init_waitqueue_head(&chan->out_wq);
 	tasklet_setup(&chan->tasklet, vmb_chan_tasklet);
+	init_waitqueue_head(&chan->subs_wq);
 }
+
+int vmb_chan_set_target(struct vmb_channel *chan, u32 vcpu)
+{
+	struct vmb_conn *conn = chan->conn;
+	struct vmb_msg_modify_channel req = {
+		.relid = cpu_to_le32(chan->relid),
+		.target_vcpu = cpu_to_le32(vcpu),
+	};
+	struct vmb_msg_modify_result resp;
+	int ret;
+
+	if (vcpu >= conn->transport->nr_chan_vectors)
+		return -EINVAL;
+	if (!test_bit(VMB_CHAN_F_OPEN, &chan->flags))
+		return -ENODEV;
+	ret = vmb_conn_request(conn, VMB_MSG_MODIFY_CHANNEL, &req, sizeof(req),
+			       VMB_MSG_MODIFY_RESULT, chan->relid, &resp,
+			       sizeof(resp));
+	if (ret)
+		return ret;
+	if (le32_to_cpu(resp.status) != VMB_STATUS_OK)
+		return -EIO;
+	WRITE_ONCE(chan->target_vcpu, vcpu);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vmb_chan_set_target);

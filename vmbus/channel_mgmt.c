@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Channel offers and rescinds: the lifetime of struct vmb_channel and of the
- * device that represents it on the bus.  Every handler here runs on the
- * connection's ordered mgmt_wq, so offers and rescinds are handled in the
- * order the host sent them; chan_lock also excludes teardown.
+ * device that represents it on the bus.  Primary offers and all rescinds run
+ * on the connection's ordered mgmt_wq, in the order the host sent them;
+ * sub-channel offers run on sub_wq, so that a driver's probe on mgmt_wq can
+ * wait for them.  chan_lock guards the channel table, channel states and
+ * sub-channel slots, briefly: never across driver callbacks.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,7 +30,9 @@ static bool vmb_relid_valid(u32 relid)
 	return relid > 0 && relid < VMB_MAX_RELID;
 }
 
-static bool vmb_instance_in_use(struct vmb_conn *conn, const guid_t *id)
+/* The live primary channel of instance @id, if any. */
+static struct vmb_channel *vmb_find_primary(struct vmb_conn *conn,
+					    const guid_t *id)
 {
 	struct vmb_channel *chan;
 	unsigned long relid;
@@ -36,9 +40,9 @@ static bool vmb_instance_in_use(struct vmb_conn *conn, const guid_t *id)
 	lockdep_assert_held(&conn->chan_lock);
 
 	xa_for_each(&conn->channels, relid, chan)
-		if (guid_equal(&chan->instance_id, id))
-			return true;
-	return false;
+		if (!chan->sub_index && guid_equal(&chan->instance_id, id))
+			return chan;
+	return NULL;
 }
 
 /* Checks an offer (already at least sizeof(*o) bytes) before it is used. */
@@ -57,11 +61,6 @@ static bool vmb_offer_valid(struct vmb_conn *conn,
 			   le16_to_cpu(o->flags));
 		return false;
 	}
-	if (o->sub_index) {
-		vmb_reject(conn, "offer: relid %u: sub-channel %u not supported\n",
-			   relid, le16_to_cpu(o->sub_index));
-		return false;
-	}
 	if (guid_is_null(class_id) || guid_is_null(instance_id)) {
 		vmb_reject(conn, "offer: relid %u: null GUID\n", relid);
 		return false;
@@ -70,7 +69,7 @@ static bool vmb_offer_valid(struct vmb_conn *conn,
 		vmb_reject(conn, "offer: relid %u already in use\n", relid);
 		return false;
 	}
-	if (vmb_instance_in_use(conn, instance_id)) {
+	if (!o->sub_index && vmb_find_primary(conn, instance_id)) {
 		vmb_reject(conn, "offer: relid %u: instance %pUl already offered\n",
 			   relid, instance_id);
 		return false;
@@ -78,15 +77,60 @@ static bool vmb_offer_valid(struct vmb_conn *conn,
 	return true;
 }
 
+/* A sub-channel offer must name a live primary of its class, a free slot. */
+static struct vmb_channel *vmb_offer_primary(struct vmb_conn *conn,
+					     const struct vmb_msg_offer *o,
+					     const guid_t *class_id,
+					     const guid_t *instance_id)
+{
+	u32 relid = le32_to_cpu(o->relid), index = le16_to_cpu(o->sub_index);
+	struct vmb_channel *primary;
+
+	primary = vmb_find_primary(conn, instance_id);
+	if (!primary || primary->state != VMB_CHAN_OFFERED ||
+	    !guid_equal(&primary->class_id, class_id)) {
+		vmb_reject(conn, "offer: relid %u: sub-channel of no primary\n",
+			   relid);
+		return NULL;
+	}
+	if (index > VMB_MAX_SUBCHANNELS || primary->sub[index]) {
+		vmb_reject(conn, "offer: relid %u: bad sub-channel index %u\n",
+			   relid, index);
+		return NULL;
+	}
+	return primary;
+}
+
+/* Registers a new primary channel's device; its driver may probe here. */
+static void vmb_chan_add_device(struct vmb_channel *chan)
+{
+	struct vmb_conn *conn = chan->conn;
+	struct vmb_device *vdev;
+
+	vdev = vmb_device_add(chan);
+	if (!IS_ERR(vdev))
+		return;
+	dev_err(conn->dev, "relid %u: cannot add device: %ld\n", chan->relid,
+		PTR_ERR(vdev));
+	mutex_lock(&conn->chan_lock);
+	xa_erase(&conn->channels, chan->relid);
+	mutex_unlock(&conn->chan_lock);
+	synchronize_rcu();
+	kfree(chan);
+}
+
 void vmb_chan_handle_offer(struct vmb_conn *conn, const void *payload, u32 len)
 {
 	const struct vmb_msg_offer *o = payload;
-	struct vmb_channel *chan;
+	struct vmb_channel *chan, *primary = NULL;
 	guid_t class_id, instance_id;
-	int ret;
 
 	import_guid(&class_id, o->class_id);
 	import_guid(&instance_id, o->instance_id);
+
+	chan = kzalloc(sizeof(*chan), GFP_KERNEL);
+	if (!chan)
+		return;
 
 	mutex_lock(&conn->chan_lock);
 	if (READ_ONCE(conn->state) != VMB_CONN_CONNECTED) {
@@ -95,57 +139,103 @@ void vmb_chan_handle_offer(struct vmb_conn *conn, const void *payload, u32 len)
 	}
 	if (!vmb_offer_valid(conn, o, &class_id, &instance_id))
 		goto out_unlock;
+	if (o->sub_index) {
+		primary = vmb_offer_primary(conn, o, &class_id, &instance_id);
+		if (!primary)
+			goto out_unlock;
+	}
 
-	chan = kzalloc(sizeof(*chan), GFP_KERNEL);
-	if (!chan)
-		goto out_unlock;
 	chan->conn = conn;
 	chan->relid = le32_to_cpu(o->relid);
 	chan->class_id = class_id;
 	chan->instance_id = instance_id;
 	chan->state = VMB_CHAN_OFFERED;
+	chan->sub_index = le16_to_cpu(o->sub_index);
 	vmb_chan_init(chan);
+	if (xa_insert(&conn->channels, chan->relid, chan, GFP_KERNEL))
+		goto out_unlock;
 
-	ret = xa_insert(&conn->channels, chan->relid, chan, GFP_KERNEL);
-	if (ret)
-		goto out_free_chan;
-
-	chan->device = vmb_device_add(chan);
-	if (IS_ERR(chan->device)) {
-		ret = PTR_ERR(chan->device);
-		dev_err(conn->dev, "relid %u: cannot add device: %d\n",
-			chan->relid, ret);
-		goto out_erase_chan;
+	if (primary) {
+		chan->primary = primary;
+		chan->device = primary->device;
+		primary->sub[chan->sub_index] = chan;
+		mutex_unlock(&conn->chan_lock);
+		wake_up_all(&primary->subs_wq);
+		return;
 	}
 	mutex_unlock(&conn->chan_lock);
+
+	/*
+	 * Not under chan_lock: probe may ask for sub-channels.  Nothing else
+	 * removes the channel meanwhile: rescinds run after us on mgmt_wq,
+	 * and teardown flushes mgmt_wq first.
+	 */
+	vmb_chan_add_device(chan);
 	return;
 
-out_erase_chan:
-	xa_erase(&conn->channels, chan->relid);
-out_free_chan:
-	kfree(chan);
 out_unlock:
 	mutex_unlock(&conn->chan_lock);
+	kfree(chan);
 }
 
-/* Removes the channel's device (its driver's remove runs) and frees it. */
-static void vmb_chan_destroy(struct vmb_channel *chan)
+/* Closes a channel its driver left open, and forgets its relid. */
+static void vmb_chan_retire(struct vmb_channel *chan)
 {
 	struct vmb_conn *conn = chan->conn;
 
-	lockdep_assert_held(&conn->chan_lock);
-
-	vmb_device_del(chan->device);
 	if (test_bit(VMB_CHAN_F_OPEN, &chan->flags)) {
-		dev_warn(conn->dev, "relid %u: driver left the channel open\n",
-			 chan->relid);
+		if (!chan->sub_index)
+			dev_warn(conn->dev, "relid %u: driver left the channel open\n",
+				 chan->relid);
 		vmb_chan_close(chan);
 	}
+	mutex_lock(&conn->chan_lock);
 	xa_erase(&conn->channels, chan->relid);
+	mutex_unlock(&conn->chan_lock);
 	/* Interrupts find channels by RCU, and may have scheduled it. */
 	synchronize_rcu();
 	tasklet_kill(&chan->tasklet);
+}
+
+/*
+ * Removes a primary channel's device (its driver's remove runs), then frees
+ * it and its sub-channels.  A sub-channel on its own is only retired: its
+ * memory goes with its primary.
+ */
+static void vmb_chan_destroy(struct vmb_channel *chan)
+{
+	struct vmb_channel *sub;
+	unsigned int i;
+
+	if (chan->sub_index) {
+		vmb_chan_retire(chan);
+		return;
+	}
+	vmb_device_del(chan->device);
+	for (i = 1; i <= VMB_MAX_SUBCHANNELS; i++) {
+		sub = chan->sub[i];
+		if (!sub)
+			continue;
+		if (xa_load(&chan->conn->channels, sub->relid) == sub)
+			vmb_chan_retire(sub);
+		kfree(sub);
+	}
+	vmb_chan_retire(chan);
 	kfree(chan);
+}
+
+static struct vmb_channel *vmb_chan_claim(struct vmb_conn *conn, u32 relid)
+{
+	struct vmb_channel *chan;
+
+	mutex_lock(&conn->chan_lock);
+	chan = xa_load(&conn->channels, relid);
+	if (chan && chan->state == VMB_CHAN_OFFERED)
+		chan->state = VMB_CHAN_RESCINDED;
+	else
+		chan = NULL;
+	mutex_unlock(&conn->chan_lock);
+	return chan;
 }
 
 void vmb_chan_handle_rescind(struct vmb_conn *conn, const void *payload,
@@ -161,23 +251,22 @@ void vmb_chan_handle_rescind(struct vmb_conn *conn, const void *payload,
 		vmb_reject(conn, "rescind: relid %u out of range\n", relid);
 		return;
 	}
-
-	mutex_lock(&conn->chan_lock);
-	if (READ_ONCE(conn->state) != VMB_CONN_CONNECTED) {
-		mutex_unlock(&conn->chan_lock);
+	if (READ_ONCE(conn->state) != VMB_CONN_CONNECTED)
 		return;
-	}
-	chan = xa_load(&conn->channels, relid);
+
+	chan = vmb_chan_claim(conn, relid);
 	if (!chan) {
-		mutex_unlock(&conn->chan_lock);
+		/* Its offer may still wait on the sub-channel queue. */
+		flush_workqueue(conn->sub_wq);
+		chan = vmb_chan_claim(conn, relid);
+	}
+	if (!chan) {
 		vmb_reject(conn, "rescind of unknown relid %u\n", relid);
 		return;
 	}
-	chan->state = VMB_CHAN_RESCINDED;
 	dev_info(conn->dev, "relid %u (%pUl) rescinded\n", relid,
 		 &chan->instance_id);
 	vmb_chan_destroy(chan);
-	mutex_unlock(&conn->chan_lock);
 
 	rel.relid = cpu_to_le32(relid);
 	ret = vmb_conn_post(conn, VMB_MSG_RELID_RELEASED, &rel, sizeof(rel));
@@ -192,14 +281,65 @@ void vmb_chan_handle_all_offers(struct vmb_conn *conn, const void *payload,
 	complete(&conn->all_offers);
 }
 
-/* Teardown: remove every channel's device. */
+/*
+ * Teardown, with mgmt_wq and sub_wq flushed and no offer accepted any more:
+ * remove every device; sub-channels go with their primary.
+ */
 void vmb_chan_remove_all(struct vmb_conn *conn)
 {
 	struct vmb_channel *chan;
 	unsigned long relid;
 
-	mutex_lock(&conn->chan_lock);
 	xa_for_each(&conn->channels, relid, chan)
-		vmb_chan_destroy(chan);
-	mutex_unlock(&conn->chan_lock);
+		if (!chan->sub_index)
+			vmb_chan_destroy(chan);
+}
+
+int vmb_chan_request_subchannels(struct vmb_channel *primary, u32 count)
+{
+	struct vmb_conn *conn = primary->conn;
+	struct vmb_msg_request_subchannels req = {
+		.relid = cpu_to_le32(primary->relid),
+		.count = cpu_to_le32(count),
+	};
+	unsigned int have;
+	int ret;
+
+	if (primary->sub_index || !count || count > VMB_MAX_SUBCHANNELS)
+		return -EINVAL;
+	have = vmb_chan_nr_subchannels(primary);
+	ret = vmb_conn_post(conn, VMB_MSG_REQUEST_SUBCHANNELS, &req,
+			    sizeof(req));
+	if (ret)
+		return ret;
+	wait_event_timeout(primary->subs_wq,
+			   vmb_chan_nr_subchannels(primary) >= have + count,
+			   5 * HZ);
+	return vmb_chan_nr_subchannels(primary);
+}
+EXPORT_SYMBOL_GPL(vmb_chan_request_subchannels);
+
+/* Sub-channel @index (1-based) of @primary, or NULL. */
+struct vmb_channel *vmb_chan_subchannel(struct vmb_channel *primary, u32 index)
+{
+	struct vmb_channel *sub = NULL;
+
+	if (index && index <= VMB_MAX_SUBCHANNELS) {
+		mutex_lock(&primary->conn->chan_lock);
+		sub = primary->sub[index];
+		mutex_unlock(&primary->conn->chan_lock);
+	}
+	return sub;
+}
+EXPORT_SYMBOL_GPL(vmb_chan_subchannel);
+
+unsigned int vmb_chan_nr_subchannels(struct vmb_channel *primary)
+{
+	unsigned int i, n = 0;
+
+	mutex_lock(&primary->conn->chan_lock);
+	for (i = 1; i <= VMB_MAX_SUBCHANNELS; i++)
+		n += primary->sub[i] && primary->sub[i]->state == VMB_CHAN_OFFERED;
+	mutex_unlock(&primary->conn->chan_lock);
+	return n;
 }

@@ -75,6 +75,11 @@ static const struct vmb_msg_handler vmb_msg_handlers[VMB_MSG_TYPE_COUNT] = {
 		.response = true,
 		.keyed = true,
 	},
+	[VMB_MSG_MODIFY_RESULT] = {
+		.min_len = sizeof(struct vmb_msg_modify_result),
+		.response = true,
+		.keyed = true,
+	},
 };
 
 /* A request waiting for its response; lives on the requester's stack. */
@@ -151,7 +156,11 @@ void vmb_conn_receive(struct vmb_conn *conn, u32 type, const void *payload,
 	dm->handler = h;
 	dm->len = len;
 	memcpy(dm->payload, payload, len);
-	queue_work(conn->mgmt_wq, &dm->work);
+	if (type == VMB_MSG_OFFER &&
+	    ((const struct vmb_msg_offer *)payload)->sub_index)
+		queue_work(conn->sub_wq, &dm->work);
+	else
+		queue_work(conn->mgmt_wq, &dm->work);
 }
 
 static void vmb_conn_handle_response(struct vmb_conn *conn,
@@ -298,10 +307,12 @@ struct vmb_conn *vmb_conn_create(struct vmb_transport *t)
 
 	conn->mgmt_wq = alloc_ordered_workqueue("vmb_mgmt/%s", 0,
 						dev_name(t->dev));
-	if (!conn->mgmt_wq) {
-		kfree(conn);
-		return NULL;
-	}
+	if (!conn->mgmt_wq)
+		goto out_free_conn;
+	conn->sub_wq = alloc_ordered_workqueue("vmb_sub/%s", 0,
+					       dev_name(t->dev));
+	if (!conn->sub_wq)
+		goto out_destroy_mgmt_wq;
 
 	conn->transport = t;
 	conn->dev = t->dev;
@@ -314,6 +325,13 @@ struct vmb_conn *vmb_conn_create(struct vmb_transport *t)
 	xa_init(&conn->channels);
 	ida_init(&conn->gpadl_ida);
 	return conn;
+
+out_destroy_mgmt_wq:
+	destroy_workqueue(conn->mgmt_wq);
+	destroy_workqueue(conn->sub_wq);
+out_free_conn:
+	kfree(conn);
+	return NULL;
 }
 
 /*
@@ -360,6 +378,7 @@ void vmb_conn_disconnect(struct vmb_conn *conn)
 	/* Offers and rescinds that run from now on are dropped. */
 	WRITE_ONCE(conn->state, VMB_CONN_UNLOADING);
 	flush_workqueue(conn->mgmt_wq);
+	flush_workqueue(conn->sub_wq);
 	vmb_chan_remove_all(conn);
 
 	ret = vmb_conn_request(conn, VMB_MSG_UNLOAD, NULL, 0,
