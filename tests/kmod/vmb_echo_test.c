@@ -4,10 +4,15 @@
  * debugfs and checks every byte that comes back.
  *
  *   /sys/kernel/debug/vmb_echo/<instance>/
- *     inband  write "COUNT MIN MAX THREADS DEPTH": COUNT packets of random
- *             sizes in [MIN, MAX] from THREADS kthreads (one per CPU, round
- *             robin), at most DEPTH outstanding; the write returns when all
- *             came back (or fails).
+ *     inband  write "COUNT MIN MAX THREADS DEPTH [LANES]": COUNT packets of
+ *             random sizes in [MIN, MAX] from THREADS kthreads (one per
+ *             CPU, round robin), at most DEPTH outstanding, spread over the
+ *             first LANES channels (default 1: the primary); the write
+ *             returns when all came back (or fails).
+ *     subchannels  write N: ask the host for N sub-channels and open them
+ *             as lanes 1..N.
+ *     retarget  write "LANE VCPU": have the host signal that lane's channel
+ *             on VCPU.
  *     gpa     write "COUNT MAXBYTES": COUNT GPA-range packets over random
  *             pages, offsets and lengths; the host's checksum must match.
  *     result  the last run: counts, errors, time.
@@ -39,10 +44,21 @@ struct echo_req {
 	u8 data[];		/* inband: what was sent */
 };
 
-struct echo_dev {
-	struct vmb_device *vdev;
+struct echo_dev;
+
+/* One channel: the primary (lane 0) or a sub-channel. */
+struct echo_lane {
+	struct echo_dev *ed;
 	struct vmb_channel *chan;
 	struct vmb_reqtable *rt;
+	u8 *rxbuf;			/* callback only */
+};
+
+struct echo_dev {
+	struct vmb_device *vdev;
+	struct echo_lane lanes[1 + VMB_MAX_SUBCHANNELS];
+	u32 nr_lanes;			/* open lanes, under run_lock */
+	u32 run_lanes;			/* lanes the run in progress uses */
 	struct dentry *dir;
 	struct mutex run_lock;		/* one run at a time */
 
@@ -56,7 +72,6 @@ struct echo_dev {
 	atomic_t next;			/* packets handed to senders */
 	bool abort;			/* the channel is gone: stop sending */
 
-	u8 *rxbuf;			/* callback only */
 	char result[256];
 };
 
@@ -95,31 +110,40 @@ static bool echo_check(struct echo_req *req, const struct vmb_pkt *pkt,
 	       !memchr_inv(buf + req->len, 0, pkt->len - req->len);
 }
 
+/* Everything still outstanding on @lane fails. */
+static void echo_fail_lane(struct echo_lane *lane)
+{
+	struct echo_req *req;
+
+	while ((req = vmb_reqtable_pop(lane->rt))) {
+		kfree(req);
+		atomic64_inc(&lane->ed->bad);
+		echo_finish_one(lane->ed);
+	}
+}
+
 static void echo_cb(struct vmb_channel *chan, void *ctx)
 {
-	struct echo_dev *ed = ctx;
+	struct echo_lane *lane = ctx;
+	struct echo_dev *ed = lane->ed;
 	struct echo_req *req;
 	struct vmb_pkt pkt;
 	int ret;
 
 	for (;;) {
-		ret = vmb_chan_recv(chan, &pkt, ed->rxbuf, ECHO_RING_SIZE);
+		ret = vmb_chan_recv(chan, &pkt, lane->rxbuf, ECHO_RING_SIZE);
 		if (ret == -EAGAIN)
 			break;
 		if (ret == -EIO) {
-			while ((req = vmb_reqtable_pop(ed->rt))) {
-				kfree(req);
-				atomic64_inc(&ed->bad);
-				echo_finish_one(ed);
-			}
+			echo_fail_lane(lane);
 			break;
 		}
-		req = vmb_reqtable_take(ed->rt, pkt.trans_id);
+		req = vmb_reqtable_take(lane->rt, pkt.trans_id);
 		if (!req) {
 			atomic64_inc(&ed->stale);
 			continue;
 		}
-		if (!ret && echo_check(req, &pkt, ed->rxbuf))
+		if (!ret && echo_check(req, &pkt, lane->rxbuf))
 			atomic64_inc(&ed->good);
 		else
 			atomic64_inc(&ed->bad);
@@ -129,23 +153,24 @@ static void echo_cb(struct vmb_channel *chan, void *ctx)
 }
 
 /* Sends one request; on failure it is accounted as done. */
-static int echo_send(struct echo_dev *ed, struct echo_req *req,
+static int echo_send(struct echo_lane *lane, struct echo_req *req,
 		     struct page **pages, u32 nr, u32 off)
 {
+	struct echo_dev *ed = lane->ed;
 	u64 id;
 	int ret;
 
 	down(&ed->depth);
-	ret = vmb_reqtable_add(ed->rt, req, &id);
+	ret = vmb_reqtable_add(lane->rt, req, &id);
 	if (!ret) {
 		if (req->gpa)
-			ret = vmb_chan_send_gpa(ed->chan, id, pages, nr, off,
+			ret = vmb_chan_send_gpa(lane->chan, id, pages, nr, off,
 						req->len, NULL, 0);
 		else
-			ret = vmb_chan_send(ed->chan, VMB_PKT_INBAND,
+			ret = vmb_chan_send(lane->chan, VMB_PKT_INBAND,
 					    VMB_PKT_F_COMPLETION_REQUESTED, id,
 					    req->data, req->len);
-		if (ret && vmb_reqtable_take(ed->rt, id) != req)
+		if (ret && vmb_reqtable_take(lane->rt, id) != req)
 			return ret;	/* someone else accounted for it */
 	}
 	if (ret) {
@@ -160,10 +185,10 @@ static int echo_inband_thread(void *arg)
 {
 	struct echo_dev *ed = arg;
 	struct echo_req *req;
-	u32 len;
+	u32 len, i;
 	int ret;
 
-	while (atomic_inc_return(&ed->next) <= ed->count) {
+	while ((i = atomic_inc_return(&ed->next)) <= ed->count) {
 		if (READ_ONCE(ed->abort)) {
 			atomic64_inc(&ed->send_err);
 			echo_finish_one(ed);
@@ -179,7 +204,7 @@ static int echo_inband_thread(void *arg)
 		req->len = len;
 		req->gpa = false;
 		get_random_bytes(req->data, len);
-		ret = echo_send(ed, req, NULL, 0, 0);
+		ret = echo_send(&ed->lanes[i % ed->run_lanes], req, NULL, 0, 0);
 		if (ret == -ENODEV || ret == -EIO)
 			WRITE_ONCE(ed->abort, true);
 	}
@@ -222,7 +247,7 @@ static ssize_t echo_inband_write(struct file *f, const char __user *ubuf,
 {
 	struct echo_dev *ed = f->private_data;
 	struct task_struct *t[ECHO_MAX_THREADS];
-	u32 count, min, max, threads, depth, i;
+	u32 count, min, max, threads, depth, lanes = 1, i;
 	char buf[80];
 	u64 t0;
 	int ret;
@@ -230,13 +255,18 @@ static ssize_t echo_inband_write(struct file *f, const char __user *ubuf,
 	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len))
 		return -EINVAL;
 	buf[len] = 0;
-	if (sscanf(buf, "%u %u %u %u %u", &count, &min, &max, &threads,
-		   &depth) != 5 || !count || !min || min > max ||
+	if (sscanf(buf, "%u %u %u %u %u %u", &count, &min, &max, &threads,
+		   &depth, &lanes) < 5 || !count || !min || min > max ||
 	    max > ECHO_RING_SIZE / 4 || !threads ||
-	    threads > ECHO_MAX_THREADS || !depth)
+	    threads > ECHO_MAX_THREADS || !depth || !lanes)
 		return -EINVAL;
 
 	mutex_lock(&ed->run_lock);
+	if (lanes > ed->nr_lanes) {
+		mutex_unlock(&ed->run_lock);
+		return -ERANGE;
+	}
+	ed->run_lanes = lanes;
 	echo_start(ed, count, depth);
 	ed->min = min;
 	ed->max = max;
@@ -295,7 +325,7 @@ static int echo_gpa_one(struct echo_dev *ed, u32 maxbytes)
 	req->len = bytes;
 	req->gpa = true;
 	req->fnv = fnv;
-	echo_send(ed, req, pages, nr, off);
+	echo_send(&ed->lanes[0], req, pages, nr, off);
 	req = NULL;
 	/* The host has read the pages once the completion came back. */
 	ret = wait_for_completion_timeout(&ed->done, 60 * HZ) ? 0 : -ETIMEDOUT;
@@ -360,8 +390,12 @@ static ssize_t echo_stale_read(struct file *f, char __user *ubuf, size_t len,
 	struct echo_dev *ed = f->private_data;
 	char buf[24];
 	int n;
+	u64 stale = 0;
+	u32 i;
 
-	n = snprintf(buf, sizeof(buf), "%llu\n", vmb_reqtable_stale(ed->rt));
+	for (i = 0; i < ed->nr_lanes; i++)
+		stale += vmb_reqtable_stale(ed->lanes[i].rt);
+	n = snprintf(buf, sizeof(buf), "%llu\n", stale);
 	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
 }
 
@@ -389,64 +423,157 @@ static const struct file_operations echo_result_fops = {
 	.read = echo_result_read,
 };
 
+static int echo_lane_open(struct echo_dev *ed, u32 i, struct vmb_channel *chan)
+{
+	struct echo_lane *lane = &ed->lanes[i];
+	int ret = -ENOMEM;
+
+	lane->ed = ed;
+	lane->chan = chan;
+	lane->rxbuf = kmalloc(ECHO_RING_SIZE, GFP_KERNEL);
+	lane->rt = vmb_reqtable_create(1024);
+	if (!lane->rxbuf || !lane->rt)
+		goto out_free;
+	ret = vmb_chan_open(chan, ECHO_RING_SIZE, echo_cb, lane);
+	if (ret)
+		goto out_free;
+	return 0;
+
+out_free:
+	vmb_reqtable_destroy(lane->rt);
+	kfree(lane->rxbuf);
+	memset(lane, 0, sizeof(*lane));
+	return ret;
+}
+
+/*
+ * Close first: senders now fail and no completion comes back, so whatever
+ * is outstanding fails here and a run in progress ends.
+ */
+static void echo_lane_close(struct echo_lane *lane)
+{
+	vmb_chan_close(lane->chan);
+	echo_fail_lane(lane);
+	vmb_reqtable_destroy(lane->rt);
+	kfree(lane->rxbuf);
+}
+
+static ssize_t echo_subchannels_write(struct file *f, const char __user *ubuf,
+				      size_t len, loff_t *ppos)
+{
+	struct echo_dev *ed = f->private_data;
+	struct vmb_channel *primary = ed->lanes[0].chan, *sub;
+	u32 n, i;
+	int ret;
+
+	ret = kstrtou32_from_user(ubuf, len, 10, &n);
+	if (ret)
+		return ret;
+	if (!n || n > VMB_MAX_SUBCHANNELS)
+		return -EINVAL;
+
+	mutex_lock(&ed->run_lock);
+	if (ed->nr_lanes > 1) {
+		ret = -EBUSY;	/* once per device */
+		goto out_unlock;
+	}
+	ret = vmb_chan_request_subchannels(primary, n);
+	if (ret < 0)
+		goto out_unlock;
+	for (i = 1; i <= VMB_MAX_SUBCHANNELS && ed->nr_lanes <= n; i++) {
+		sub = vmb_chan_subchannel(primary, i);
+		if (!sub)
+			continue;
+		if (echo_lane_open(ed, ed->nr_lanes, sub))
+			break;
+		ed->nr_lanes++;
+	}
+	dev_info(&ed->vdev->dev, "%u lanes open\n", ed->nr_lanes);
+	ret = ed->nr_lanes == n + 1 ? 0 : -EIO;
+out_unlock:
+	mutex_unlock(&ed->run_lock);
+	return ret ? ret : len;
+}
+
+static ssize_t echo_retarget_write(struct file *f, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
+{
+	struct echo_dev *ed = f->private_data;
+	u32 lane, vcpu;
+	char buf[32];
+	int ret;
+
+	if (len >= sizeof(buf) || copy_from_user(buf, ubuf, len))
+		return -EINVAL;
+	buf[len] = 0;
+	if (sscanf(buf, "%u %u", &lane, &vcpu) != 2)
+		return -EINVAL;
+	mutex_lock(&ed->run_lock);
+	ret = lane < ed->nr_lanes ?
+	      vmb_chan_set_target(ed->lanes[lane].chan, vcpu) : -ERANGE;
+	mutex_unlock(&ed->run_lock);
+	return ret ? ret : len;
+}
+
+static const struct file_operations echo_subchannels_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = echo_subchannels_write,
+};
+
+static const struct file_operations echo_retarget_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = echo_retarget_write,
+};
+
 static struct dentry *echo_root;
 
 static int echo_probe(struct vmb_device *vdev, const struct vmb_device_id *id)
 {
 	struct echo_dev *ed;
-	int ret = -ENOMEM;
+	int ret;
 
 	ed = kzalloc(sizeof(*ed), GFP_KERNEL);
 	if (!ed)
 		return -ENOMEM;
 	ed->vdev = vdev;
-	ed->chan = vdev->channel;
 	mutex_init(&ed->run_lock);
 	init_completion(&ed->done);
-	ed->rxbuf = kmalloc(ECHO_RING_SIZE, GFP_KERNEL);
-	ed->rt = vmb_reqtable_create(1024);
-	if (!ed->rxbuf || !ed->rt)
-		goto out_free;
-
-	ret = vmb_chan_open(ed->chan, ECHO_RING_SIZE, echo_cb, ed);
-	if (ret)
-		goto out_free;
+	ret = echo_lane_open(ed, 0, vdev->channel);
+	if (ret) {
+		kfree(ed);
+		return ret;
+	}
+	ed->nr_lanes = 1;
 
 	ed->dir = debugfs_create_dir(dev_name(&vdev->dev), echo_root);
 	debugfs_create_file("inband", 0200, ed->dir, ed, &echo_inband_fops);
 	debugfs_create_file("gpa", 0200, ed->dir, ed, &echo_gpa_fops);
 	debugfs_create_file("result", 0400, ed->dir, ed, &echo_result_fops);
 	debugfs_create_file("stale", 0400, ed->dir, ed, &echo_stale_fops);
+	debugfs_create_file("subchannels", 0200, ed->dir, ed,
+			    &echo_subchannels_fops);
+	debugfs_create_file("retarget", 0200, ed->dir, ed, &echo_retarget_fops);
 	dev_set_drvdata(&vdev->dev, ed);
 	dev_info(&vdev->dev, "echo channel open, relid %u\n", vdev->relid);
 	return 0;
-
-out_free:
-	vmb_reqtable_destroy(ed->rt);
-	kfree(ed->rxbuf);
-	kfree(ed);
-	return ret;
 }
 
 static void echo_remove(struct vmb_device *vdev)
 {
 	struct echo_dev *ed = dev_get_drvdata(&vdev->dev);
-	struct echo_req *req;
+	u32 i;
 
-	/*
-	 * Close first: senders now fail and no completion comes back, so
-	 * whatever is outstanding fails here and a run in progress ends;
-	 * debugfs_remove() then waits for its write to return.
-	 */
-	vmb_chan_close(ed->chan);
-	while ((req = vmb_reqtable_pop(ed->rt))) {
-		kfree(req);
-		atomic64_inc(&ed->send_err);
-		echo_finish_one(ed);
-	}
+	/* Lanes fail first, so that a run in progress ends... */
+	for (i = ed->nr_lanes; i-- > 0;)
+		vmb_chan_close(ed->lanes[i].chan);
+	for (i = 0; i < ed->nr_lanes; i++)
+		echo_fail_lane(&ed->lanes[i]);
+	/* ...and debugfs_remove() can wait for its write to return. */
 	debugfs_remove(ed->dir);
-	vmb_reqtable_destroy(ed->rt);
-	kfree(ed->rxbuf);
+	for (i = ed->nr_lanes; i-- > 0;)
+		echo_lane_close(&ed->lanes[i]);
 	kfree(ed);
 	dev_info(&vdev->dev, "echo channel closed\n");
 }
