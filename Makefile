@@ -9,6 +9,8 @@
 #   make test                 install dependencies, run every test
 #   make check                unit tests of the host and protocol code
 #   make style                checkpatch --strict and sparse on kernel code
+#   make bench-channel        channel micro-benchmark in a guest (docs/performance.md);
+#                             options via BENCH_ARGS="--kernel 6.12 --runs 3"
 #   make install              modules_install for KVER
 #   make dkms-install         register and build with DKMS
 #   make clean
@@ -23,7 +25,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 
 KBUILD_ARGS = -C $(KDIR) M=$(CURDIR) W=1 $(if $(VMB_TESTS),VMB_TESTS=1)
 
-.PHONY: all module host test check style install dkms-install clean check-kdir
+.PHONY: all module host test check style install dkms-install clean check-kdir bench-channel
 
 all: module host
 
@@ -53,6 +55,9 @@ check:
 
 style:
 	scripts/style
+
+bench-channel:
+	scripts/bench-channel $(BENCH_ARGS)
 
 install: check-kdir
 	$(MAKE) $(KBUILD_ARGS) modules_install
