@@ -10,6 +10,8 @@ dmesg | grep -E 'vmbus( |:)' | sed 's/^\[ *[0-9.]*\] //'
 
 section "devices the host offered, on /sys/bus/vmb"
 settle
+E=5d3c8a71-2b4e-4f19-9a6c-7e0d1b2c3f48
+wait_for 20 test -d /sys/kernel/debug/vmb_echo/$E
 printf '%-38s %-5s %-9s %s\n' DEVICE RELID STATE DRIVER
 for d in /sys/bus/vmb/devices/*; do
 	drv=-
@@ -22,7 +24,27 @@ echo "(drivers were loaded by modalias: $(cat /sys/bus/vmb/devices/*/modalias | 
 section "the host's view (vmbusctl status, run on the host)"
 run hostctl status
 
-first=$(ls /sys/bus/vmb/devices | head -n 1)
+section "a channel: GPADL, rings and interrupts, through the echo device"
+D=/sys/kernel/debug/vmb_echo/$E
+C=/sys/bus/vmb/devices/$E/channel
+echo "echo device $E: state $(cat /sys/bus/vmb/devices/$E/state), vCPU $(cat $C/target_vcpu)"
+run sh -c "echo 2 >$D/subchannels"
+echo "sub-channels: $(cat $C/subchannels)"
+log "20000 packets of 1 B..16 KiB over 3 channels from 2 senders, every byte checked"
+run sh -c "echo '20000 1 16384 2 64 3' >$D/inband"
+cat $D/result
+log "500 GPA-range packets: the host reads guest pages and returns a checksum"
+run sh -c "echo '500 65536' >$D/gpa"
+cat $D/result
+for f in tx_packets rx_packets doorbells interrupts ring_full; do
+	printf '%-11s %s\n' "$f" "$(cat $C/$f)"
+done
+awk -v p="$(cat $C/tx_packets)" -v d="$(cat $C/doorbells)" -v i="$(cat $C/interrupts)" \
+	'BEGIN { printf "per packet on this channel: %.2f doorbells, %.2f interrupts\n", d / p, i / p }'
+echo "(a side signals only when a ring goes from empty to non-empty and the reader"
+echo " has not masked it, so the busier the channel, the fewer signals per packet)"
+
+first=$(ls /sys/bus/vmb/devices | grep -v $E | head -n 1)
 relid=$(cat "/sys/bus/vmb/devices/$first/relid")
 section "hot remove: the host rescinds relid $relid"
 run hostctl rescind "$relid"
@@ -38,5 +60,5 @@ echo "devices now: $(ls /sys/bus/vmb/devices | wc -l)"
 
 section "unload: every device removed, unload handshake with the host"
 settle
-run rmmod vmb_testdrv vmbus
+run rmmod vmb_testdrv vmb_echo_test vmbus
 hostctl status | head -n 4
