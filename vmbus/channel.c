@@ -153,9 +153,13 @@ int vmb_chan_open(struct vmb_channel *chan, u32 ring_size,
 out_teardown:
 	clear_bit(VMB_CHAN_F_OPEN, &chan->flags);
 	tasklet_kill(&chan->tasklet);
-	/* A late OPEN_RESULT may have opened it: close before teardown. */
-	vmb_conn_post(conn, VMB_MSG_CLOSE_CHANNEL, &req.relid,
-		      sizeof(struct vmb_msg_close_channel));
+	if (ret == -ETIMEDOUT) {
+		/* The host may have opened it after all: close first. */
+		struct vmb_msg_close_channel close = { .relid = req.relid };
+
+		vmb_conn_post(conn, VMB_MSG_CLOSE_CHANNEL, &close,
+			      sizeof(close));
+	}
 	err = vmb_gpadl_teardown(conn, chan->relid, chan->ring_gpadl);
 	if (err) {
 		chan->ring_buf = NULL;	/* the host may still use it */
