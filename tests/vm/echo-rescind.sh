@@ -32,6 +32,8 @@ while [ $i -le $cycles ]; do
 		sleep 0.1
 	done
 	wait $writer
+	# the host holds no guest memory of the channel any more
+	wait_for 10 sh -c "hostctl status | grep -qx 'gpadls: 0'"
 	hostctl offer echo $E >/dev/null || fail "cycle $i: offer"
 	wait_for 30 test -d $D
 	i=$((i + 1))
