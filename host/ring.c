@@ -19,8 +19,14 @@ static void store_release(__le32 *p, uint32_t v)
 	__atomic_store_n(p, htole32(v), __ATOMIC_RELEASE);
 }
 
-static int ring_init(struct ring *r, uint8_t *const *pages, uint32_t nr_pages)
+/*
+ * Lays the ring over its pages and adopts the index this side owns (read
+ * for a consumer, write for a producer) as the guest left it, if sane.
+ */
+static int ring_init(struct ring *r, uint8_t *const *pages, uint32_t nr_pages,
+		     bool producer)
 {
+	__le32 *own;
 	uint32_t d;
 
 	if (nr_pages < 2 || nr_pages > VMB_GPADL_MAX_PAGES)
@@ -32,31 +38,24 @@ static int ring_init(struct ring *r, uint8_t *const *pages, uint32_t nr_pages)
 	r->hdr = (struct vmb_ring_hdr *)pages[0];
 	r->data = pages + 1;
 	r->size = d * VMB_PAGE_SIZE;
+
+	own = producer ? &r->hdr->write_index : &r->hdr->read_index;
+	r->idx = load_acquire(own);
+	if (!ring_index_ok(r, r->idx)) {
+		r->idx = 0;
+		store_release(own, 0);
+	}
 	return 0;
 }
 
 int ring_init_rx(struct ring *r, uint8_t *const *pages, uint32_t nr_pages)
 {
-	if (ring_init(r, pages, nr_pages) < 0)
-		return -1;
-	r->idx = load_acquire(&r->hdr->read_index);
-	if (!ring_index_ok(r, r->idx)) {
-		r->idx = 0;
-		store_release(&r->hdr->read_index, 0);
-	}
-	return 0;
+	return ring_init(r, pages, nr_pages, false);
 }
 
 int ring_init_tx(struct ring *r, uint8_t *const *pages, uint32_t nr_pages)
 {
-	if (ring_init(r, pages, nr_pages) < 0)
-		return -1;
-	r->idx = load_acquire(&r->hdr->write_index);
-	if (!ring_index_ok(r, r->idx)) {
-		r->idx = 0;
-		store_release(&r->hdr->write_index, 0);
-	}
-	return 0;
+	return ring_init(r, pages, nr_pages, true);
 }
 
 /*
