@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "chanmgr.h"
+#include "testutil.h"
 #include "classes.h"
 #include "guid.h"
 #include "log.h"
@@ -71,18 +72,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct vmb_msg msg(uint32_t type, uint32_t len, const void *payload,
-			  size_t plen)
-{
-	struct vmb_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = htole32(type);
-	m.len = htole32(len);
-	if (plen)
-		memcpy(m.payload, payload, plen);
-	return m;
-}
 
 static struct vmb_msg contact_msg(uint32_t lo, uint32_t hi)
 {

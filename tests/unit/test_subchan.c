@@ -85,18 +85,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct vmb_msg msg(uint32_t type, uint32_t len, const void *payload,
-			  size_t plen)
-{
-	struct vmb_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = htole32(type);
-	m.len = htole32(len);
-	if (plen)
-		memcpy(m.payload, payload, plen);
-	return m;
-}
 
 static uint32_t out_type(struct fx *f, unsigned int i)
 {

@@ -14,6 +14,23 @@
 #define TEST_RAM_SIZE	(64ULL << 20)
 
 /* Fake guest RAM: a sparse temp file mapped through gmem_open(). */
+/*
+ * A raw guest-to-host message: @len is what the slot claims, @plen what is
+ * copied, so tests can build messages whose length lies.
+ */
+static inline struct vmb_msg msg(uint32_t type, uint32_t len,
+				 const void *payload, size_t plen)
+{
+	struct vmb_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = htole32(type);
+	m.len = htole32(len);
+	if (plen)
+		memcpy(m.payload, payload, plen);
+	return m;
+}
+
 static inline struct gmem *test_ram_open(void)
 {
 	char path[] = "/tmp/vmbusd_test_ram.XXXXXX";
