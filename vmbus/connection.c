@@ -328,7 +328,6 @@ struct vmb_conn *vmb_conn_create(struct vmb_transport *t)
 
 out_destroy_mgmt_wq:
 	destroy_workqueue(conn->mgmt_wq);
-	destroy_workqueue(conn->sub_wq);
 out_free_conn:
 	kfree(conn);
 	return NULL;
@@ -393,6 +392,7 @@ void vmb_conn_disconnect(struct vmb_conn *conn)
 void vmb_conn_destroy(struct vmb_conn *conn)
 {
 	destroy_workqueue(conn->mgmt_wq);
+	destroy_workqueue(conn->sub_wq);
 	vmb_chan_remove_all(conn);
 	xa_destroy(&conn->channels);
 	ida_destroy(&conn->gpadl_ida);
