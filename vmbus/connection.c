@@ -324,6 +324,7 @@ struct vmb_conn *vmb_conn_create(struct vmb_transport *t)
 	mutex_init(&conn->chan_lock);
 	xa_init(&conn->channels);
 	ida_init(&conn->gpadl_ida);
+	vmb_debugfs_conn_add(conn);
 	return conn;
 
 out_destroy_mgmt_wq:
@@ -391,6 +392,7 @@ void vmb_conn_disconnect(struct vmb_conn *conn)
 /* The transport no longer calls vmb_conn_receive() when this runs. */
 void vmb_conn_destroy(struct vmb_conn *conn)
 {
+	vmb_debugfs_conn_del(conn);
 	destroy_workqueue(conn->mgmt_wq);
 	destroy_workqueue(conn->sub_wq);
 	vmb_chan_remove_all(conn);

@@ -13,9 +13,10 @@ static int __init vmb_init(void)
 {
 	int ret;
 
+	vmb_debugfs_init();
 	ret = vmb_bus_init();
 	if (ret)
-		return ret;
+		goto out_debugfs_exit;
 	ret = vmb_ivshmem_init();
 	if (ret)
 		goto out_bus_exit;
@@ -24,6 +25,8 @@ static int __init vmb_init(void)
 
 out_bus_exit:
 	vmb_bus_exit();
+out_debugfs_exit:
+	vmb_debugfs_exit();
 	return ret;
 }
 
@@ -31,6 +34,7 @@ static void __exit vmb_exit(void)
 {
 	vmb_ivshmem_exit();
 	vmb_bus_exit();
+	vmb_debugfs_exit();
 }
 
 module_init(vmb_init);

@@ -12,6 +12,7 @@
  *   channel.c       open channels: rings, send/receive, events
  *   reqtable.c      transaction ids of outstanding requests
  *   bus.c           the vmb bus_type, devices, the client driver API
+ *   debugfs.c       channel state for finding stalls
  *   main.c          module init/exit
  */
 #ifndef _VMBUS_PRIVATE_H
@@ -102,6 +103,8 @@ struct vmb_conn {
 	struct xarray channels;		/* relid -> struct vmb_channel */
 
 	struct ida gpadl_ida;		/* GPADL ids in use */
+
+	struct dentry *debugfs;		/* vmbus/<transport device>/ */
 };
 
 enum vmb_chan_state {
@@ -201,6 +204,12 @@ int vmb_bus_init(void);
 void vmb_bus_exit(void);
 struct vmb_device *vmb_device_add(struct vmb_channel *chan);
 void vmb_device_del(struct vmb_device *vdev);
+
+/* debugfs.c */
+void vmb_debugfs_init(void);
+void vmb_debugfs_exit(void);
+void vmb_debugfs_conn_add(struct vmb_conn *conn);
+void vmb_debugfs_conn_del(struct vmb_conn *conn);
 
 /* ivshmem.c */
 int vmb_ivshmem_init(void);
