@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 #include <endian.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ring.h"
@@ -358,6 +359,15 @@ bool ring_tx_want(struct ring *r, uint32_t need)
 	if (!need || ring_tx_space(r, &free_bytes, &why) < 0)
 		return false;
 	return free_bytes >= need;
+}
+
+void ring_describe(const struct ring *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u:%u/%u/%u/%u", r->idx,
+		 load_acquire(&r->hdr->write_index),
+		 load_acquire(&r->hdr->read_index),
+		 load_acquire(&r->hdr->pending_send_sz),
+		 load_acquire(&r->hdr->interrupt_mask));
 }
 
 void ring_tx_set_write_index(struct ring *r, uint32_t v)

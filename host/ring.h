@@ -15,6 +15,7 @@
 #define VMBUSD_RING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gmem.h"
@@ -44,6 +45,12 @@ int ring_init_tx(struct ring *r, uint8_t *const *pages, uint32_t nr_pages);
 /* Copy len (<= size) bytes at data offset off (< size), wrapping. */
 void ring_copy_from(const struct ring *r, uint32_t off, void *dst, uint32_t len);
 void ring_copy_to(const struct ring *r, uint32_t off, const void *src, uint32_t len);
+
+/*
+ * "OWN:WRITE/READ/PENDING/MASK": our index and the header as it is now
+ * (diagnostics: the guest's fields are shown, not trusted).
+ */
+void ring_describe(const struct ring *r, char *buf, size_t len);
 
 /* An index written by the guest is usable. */
 static inline bool ring_index_ok(const struct ring *r, uint32_t i)

@@ -215,7 +215,7 @@ static void cmd_status(struct vmbusd *d, int argc, char **argv,
 	for (relid = 1; relid < VMB_MAX_RELID; relid++) {
 		const struct chanmgr_channel *ch = chanmgr_channel(&d->cm, relid);
 		const struct chan_stats *st;
-		char counters[512] = "";
+		char counters[640] = "", g2h[64], h2g[64];
 		const char *name;
 
 		if (!ch)
@@ -223,8 +223,10 @@ static void cmd_status(struct vmbusd *d, int argc, char **argv,
 		name = class_name(ch->class_id);
 		if (ch->open) {
 			st = &ch->open->st;
+			ring_describe(&ch->open->in, g2h, sizeof(g2h));
+			ring_describe(&ch->open->out, h2g, sizeof(h2g));
 			snprintf(counters, sizeof(counters),
-				 " rx_pkts=%llu tx_pkts=%llu rx_bytes=%llu tx_bytes=%llu doorbells=%llu interrupts=%llu ring_full=%llu dropped=%llu paused=%d broken=%d vector=%u retargets=%llu",
+				 " rx_pkts=%llu tx_pkts=%llu rx_bytes=%llu tx_bytes=%llu doorbells=%llu interrupts=%llu ring_full=%llu dropped=%llu paused=%d broken=%d vector=%u retargets=%llu g2h=%s h2g=%s backlog=%u",
 				 (unsigned long long)st->rx_pkts,
 				 (unsigned long long)st->tx_pkts,
 				 (unsigned long long)st->rx_bytes,
@@ -235,7 +237,8 @@ static void cmd_status(struct vmbusd *d, int argc, char **argv,
 				 (unsigned long long)st->dropped,
 				 ch->open->paused, ch->open->broken,
 				 ch->open->vector,
-				 (unsigned long long)st->retargets);
+				 (unsigned long long)st->retargets, g2h, h2g,
+				 ch->open->bl_len);
 		}
 		control_reply_line(r, "channel: relid=%u class=%s class_id=%s instance=%s state=%s%s sub=%u",
 				   relid, name ? name : "unknown",
