@@ -20,7 +20,7 @@ irqs() {
 		awk '{ s = 0; for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; else break; print s }'
 }
 ok_run() {
-	sh -c "echo '$1' >$D/inband" || fail "run '$1': $(cat $D/result)"
+	bounded 120 sh -c "echo '$1' >$D/inband" || fail "run '$1': $(cat $D/result)"
 	case "$(cat $D/result)" in *" bad 0 stale 0 send_errors 0 "*) ;; *) fail "$(cat $D/result)" ;; esac
 }
 

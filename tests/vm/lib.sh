@@ -51,3 +51,32 @@ settle() {
 	_st_seq=$(cat /sys/kernel/uevent_seqnum)
 	wait_for 20 sh -c "[ \$(cat /run/hotplug.seqnum) -ge $_st_seq ]"
 }
+
+# stall_dump : what every channel is doing, both sides (guest ring headers,
+# host status) and the guest's blocked tasks (sysrq w, into the kernel log).
+stall_dump() {
+	echo "==== stall dump ===="
+	cat /sys/kernel/debug/vmbus/*/channels 2>/dev/null
+	hostctl status 2>/dev/null | grep -E '^(channel|gpadls):'
+	echo w >/proc/sysrq-trigger 2>/dev/null
+	echo "==== end of stall dump ===="
+}
+
+# bounded SECS CMD... : run CMD; if it is still running after SECS, dump the
+# channels' state and fail rather than hang until the VM's timeout.
+bounded() {
+	_bd_t=$1
+	shift
+	"$@" &
+	_bd_pid=$!
+	_bd_n=$((_bd_t * 10))
+	while kill -0 "$_bd_pid" 2>/dev/null; do
+		if [ "$_bd_n" -le 0 ]; then
+			stall_dump
+			fail "still running after ${_bd_t}s: $*"
+		fi
+		sleep 0.1
+		_bd_n=$((_bd_n - 1))
+	done
+	wait "$_bd_pid"
+}
