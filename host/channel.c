@@ -177,6 +177,13 @@ static int tx_one(struct channel *ch, const struct vmb_pkt_desc *d,
 	return -1;
 }
 
+/*
+ * Writes the backlog out in order.  When the head does not fit, ask the
+ * guest to signal once it does (pending_send_sz), then look once more: the
+ * guest may have made the room before it could see the request, and would
+ * then never signal.  That second look is owed after every failure, not
+ * once per flush; "retried" only bounds it to one per entry.
+ */
 static void backlog_flush(struct channel *ch)
 {
 	bool retried = false;
@@ -187,7 +194,6 @@ static void backlog_flush(struct channel *ch)
 
 		if (r == -EAGAIN) {
 			ch->want_space = true;
-			/* one more try if it fits by now (no endless loop) */
 			if (ring_tx_want(&ch->out, ring_pkt_total(e->len)) &&
 			    !retried) {
 				retried = true;
@@ -195,6 +201,7 @@ static void backlog_flush(struct channel *ch)
 			}
 			return;
 		}
+		retried = false;
 		ch->bl_head = e->next;
 		if (!ch->bl_head)
 			ch->bl_tail = NULL;
