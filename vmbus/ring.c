@@ -41,6 +41,15 @@ static u32 vmb_ring_dist(const struct vmb_ring *r, u32 from, u32 to)
 	return (to - from) & (r->size - 1);
 }
 
+/*
+ * Free bytes as pending_send_sz counts them: the largest packet plus
+ * trailer that fits, the ring never being filled completely.
+ */
+static u32 vmb_ring_free(const struct vmb_ring *r, u32 read, u32 write)
+{
+	return r->size - VMB_TRAILER_LEN - vmb_ring_dist(r, read, write);
+}
+
 static void vmb_ring_copy_to(struct vmb_ring *r, u32 off, const void *src,
 			     u32 len)
 {
@@ -75,7 +84,7 @@ int vmb_ring_write(struct vmb_ring *r, const struct kvec *kv, unsigned int n,
 	if (!vmb_ring_index_ok(r, read))
 		return -EIO;
 	/* Never fill the ring: read == write must keep meaning empty. */
-	if (need >= r->size - vmb_ring_dist(r, read, start))
+	if (need > vmb_ring_free(r, read, start))
 		return -ENOSPC;
 
 	for (i = 0; i < n; i++) {
@@ -98,14 +107,14 @@ int vmb_ring_write(struct vmb_ring *r, const struct kvec *kv, unsigned int n,
 	return 0;
 }
 
-/* Bytes a writer could append now (for pending-send waits). */
+/* Bytes a writer could append now, trailer included (pending-send waits). */
 u32 vmb_ring_space(const struct vmb_ring *r)
 {
 	u32 read = le32_to_cpu(READ_ONCE(r->hdr->read_index));
 
 	if (!vmb_ring_index_ok(r, read))
 		return 0;
-	return r->size - vmb_ring_dist(r, read, r->index);
+	return vmb_ring_free(r, read, r->index);
 }
 
 /* Bytes published and not yet consumed, for either direction. */
@@ -198,5 +207,5 @@ bool vmb_ring_should_signal_writer(const struct vmb_ring *r)
 	write = le32_to_cpu(READ_ONCE(r->hdr->write_index));
 	if (!vmb_ring_index_ok(r, write))
 		return false;
-	return r->size - vmb_ring_dist(r, r->index, write) >= want;
+	return vmb_ring_free(r, r->index, write) >= want;
 }

@@ -144,8 +144,8 @@ static void test_full(void **state)
 	/* 1024-byte packets: 16 would fill it; the ring never becomes full. */
 	assert_int_equal(n, DATA / 1024 - 1);
 	assert_int_equal(put(p, 1000, 0, NULL), -ENOSPC);
-	/* Exactly one packet's worth is left, and that is not enough. */
-	assert_int_equal(vmb_ring_space(&p->tx), 1024);
+	/* 1016 bytes free: 8 short of what a 1024-byte packet needs. */
+	assert_int_equal(vmb_ring_space(&p->tx), 1016);
 	assert_int_equal(vmb_ring_used(&p->tx, true), n * 1024);
 	/* Reading one makes room for one. */
 	assert_int_equal(vmb_ring_read(&p->rx, &pkt, buf, sizeof(buf)), 0);
@@ -167,6 +167,20 @@ static void test_pending_send(void **state)
 	assert_true(vmb_ring_should_signal_writer(&p->rx));
 	p->rx.hdr->pending_send_sz = 0;
 	assert_false(vmb_ring_should_signal_writer(&p->rx));
+
+	/*
+	 * The boundary: "free" is what a writer's packet plus trailer may
+	 * take, so a writer asking for exactly that is signalled and can
+	 * then write; 8 bytes more is not signalled.
+	 */
+	assert_int_equal(vmb_ring_space(&p->tx), 3064);
+	p->rx.hdr->pending_send_sz = cpu_to_le32(3072);
+	assert_false(vmb_ring_should_signal_writer(&p->rx));
+	p->rx.hdr->pending_send_sz = cpu_to_le32(3064);
+	assert_true(vmb_ring_should_signal_writer(&p->rx));
+	assert_int_equal(put(p, 3064 - 24 + 8, 0, NULL), -ENOSPC);
+	assert_int_equal(put(p, 3064 - 24, 0, NULL), 0);
+	assert_int_equal(vmb_ring_space(&p->tx), 0);
 }
 
 static void test_too_big_for_buffer(void **state)
