@@ -207,9 +207,19 @@ void vmb_chan_close(struct vmb_channel *chan)
 }
 EXPORT_SYMBOL_GPL(vmb_chan_close);
 
+/*
+ * Appends a packet, sleeping while the ring has no room.  A writer that
+ * finds no room asks the host, by pending_send_sz, to signal once there is
+ * room for its packet (a later writer's request replaces it: every signal
+ * wakes every waiter, and the host signals whenever it consumed and the
+ * last request is met, so each waiter is woken at the latest when the ring
+ * drains).  Requests are made and withdrawn under out_lock, so the last
+ * waiter to leave cannot withdraw a request made after it counted itself.
+ */
 static int __vmb_chan_write(struct vmb_channel *chan, const struct kvec *kv,
 			    unsigned int n, u32 total)
 {
+	u32 need = total + sizeof(__le64);
 	bool signal = false, waited = false;
 	unsigned long flags;
 	long left;
@@ -227,23 +237,24 @@ static int __vmb_chan_write(struct vmb_channel *chan, const struct kvec *kv,
 			ret = vmb_ring_write(&chan->out, kv, n, total, &signal);
 		else
 			ret = -ENODEV;
+		if (ret == -ENOSPC) {
+			if (!waited) {
+				atomic_inc(&chan->out_waiters);
+				waited = true;
+			}
+			WRITE_ONCE(chan->out.hdr->pending_send_sz,
+				   cpu_to_le32(need));
+		}
 		spin_unlock_irqrestore(&chan->out_lock, flags);
 		if (ret != -ENOSPC)
 			break;
 
-		/* Ask the host to wake us when there is room, then sleep. */
 		vmb_chan_count(chan, ring_full, 1);
-		if (!waited) {
-			atomic_inc(&chan->out_waiters);
-			waited = true;
-		}
-		WRITE_ONCE(chan->out.hdr->pending_send_sz,
-			   cpu_to_le32(total + sizeof(__le64)));
 		/* The request before the re-check; pairs with the host. */
 		virt_mb();
 		left = wait_event_killable_timeout(chan->out_wq,
-						   vmb_ring_space(&chan->out) >
-						   total + sizeof(__le64) ||
+						   vmb_ring_space(&chan->out) >=
+						   need ||
 						   vmb_chan_broken(chan) ||
 						   !test_bit(VMB_CHAN_F_OPEN,
 							     &chan->flags),
@@ -253,10 +264,14 @@ static int __vmb_chan_write(struct vmb_channel *chan, const struct kvec *kv,
 			break;
 		}
 	}
-	/* The last waiter to leave withdraws the request for a wake-up. */
-	if (waited && atomic_dec_and_test(&chan->out_waiters) &&
-	    ret != -ENODEV)
-		WRITE_ONCE(chan->out.hdr->pending_send_sz, 0);
+	if (waited) {
+		/* The last waiter to leave withdraws the request. */
+		spin_lock_irqsave(&chan->out_lock, flags);
+		if (atomic_dec_and_test(&chan->out_waiters) &&
+		    test_bit(VMB_CHAN_F_OPEN, &chan->flags))
+			WRITE_ONCE(chan->out.hdr->pending_send_sz, 0);
+		spin_unlock_irqrestore(&chan->out_lock, flags);
+	}
 	if (ret == -EIO) {
 		vmb_chan_break(chan, "bad read index");
 		return ret;
