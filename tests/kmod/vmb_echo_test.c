@@ -26,6 +26,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/random.h>
+#include <linux/refcount.h>
 #include <linux/semaphore.h>
 #include <linux/slab.h>
 
@@ -37,7 +38,13 @@
 #define ECHO_FNV_BASIS		0xcbf29ce484222325ULL
 #define ECHO_FNV_PRIME		0x100000001b3ULL
 
+/*
+ * A request has two references while it is in flight: the sender's, until
+ * its send returned, and the table's, owned by whoever takes it out of the
+ * table (the callback, a failing lane, or the sender whose send failed).
+ */
 struct echo_req {
+	refcount_t ref;
 	u32 len;
 	bool gpa;
 	u64 fnv;		/* gpa: expected checksum */
@@ -84,6 +91,23 @@ static u64 echo_fnv(u64 h, const u8 *p, u32 len)
 	return h;
 }
 
+static struct echo_req *echo_req_alloc(u32 len)
+{
+	struct echo_req *req = kmalloc(struct_size(req, data, len), GFP_KERNEL);
+
+	if (req) {
+		refcount_set(&req->ref, 1);
+		req->len = len;
+	}
+	return req;
+}
+
+static void echo_req_put(struct echo_req *req)
+{
+	if (refcount_dec_and_test(&req->ref))
+		kfree(req);
+}
+
 static void echo_finish_one(struct echo_dev *ed)
 {
 	up(&ed->depth);
@@ -116,7 +140,7 @@ static void echo_fail_lane(struct echo_lane *lane)
 	struct echo_req *req;
 
 	while ((req = vmb_reqtable_pop(lane->rt))) {
-		kfree(req);
+		echo_req_put(req);
 		atomic64_inc(&lane->ed->bad);
 		echo_finish_one(lane->ed);
 	}
@@ -147,22 +171,29 @@ static void echo_cb(struct vmb_channel *chan, void *ctx)
 			atomic64_inc(&ed->good);
 		else
 			atomic64_inc(&ed->bad);
-		kfree(req);
+		echo_req_put(req);
 		echo_finish_one(ed);
 	}
 }
 
-/* Sends one request; on failure it is accounted as done. */
+/*
+ * Sends one request, consuming the caller's reference; on failure it is
+ * accounted as done, by us or by whoever took it out of the table first.
+ */
 static int echo_send(struct echo_lane *lane, struct echo_req *req,
 		     struct page **pages, u32 nr, u32 off)
 {
 	struct echo_dev *ed = lane->ed;
+	bool ours = true;
 	u64 id;
 	int ret;
 
 	down(&ed->depth);
+	refcount_inc(&req->ref);	/* the table's */
 	ret = vmb_reqtable_add(lane->rt, req, &id);
-	if (!ret) {
+	if (ret) {
+		refcount_dec(&req->ref);
+	} else {
 		if (req->gpa)
 			ret = vmb_chan_send_gpa(lane->chan, id, pages, nr, off,
 						req->len, NULL, 0);
@@ -170,14 +201,17 @@ static int echo_send(struct echo_lane *lane, struct echo_req *req,
 			ret = vmb_chan_send(lane->chan, VMB_PKT_INBAND,
 					    VMB_PKT_F_COMPLETION_REQUESTED, id,
 					    req->data, req->len);
-		if (ret && vmb_reqtable_take(lane->rt, id) != req)
-			return ret;	/* someone else accounted for it */
+		if (ret) {
+			ours = vmb_reqtable_take(lane->rt, id) == req;
+			if (ours)
+				echo_req_put(req);	/* the table's */
+		}
 	}
-	if (ret) {
+	if (ret && ours) {
 		atomic64_inc(&ed->send_err);
-		kfree(req);
 		echo_finish_one(ed);
 	}
+	echo_req_put(req);
 	return ret;
 }
 
@@ -195,13 +229,12 @@ static int echo_inband_thread(void *arg)
 			continue;
 		}
 		len = ed->min + get_random_u32_below(ed->max - ed->min + 1);
-		req = kmalloc(struct_size(req, data, len), GFP_KERNEL);
+		req = echo_req_alloc(len);
 		if (!req) {
 			atomic64_inc(&ed->send_err);
 			echo_finish_one(ed);
 			continue;
 		}
-		req->len = len;
 		req->gpa = false;
 		get_random_bytes(req->data, len);
 		ret = echo_send(&ed->lanes[i % ed->run_lanes], req, NULL, 0, 0);
@@ -307,7 +340,7 @@ static int echo_gpa_one(struct echo_dev *ed, u32 maxbytes)
 	int ret = -ENOMEM;
 
 	pages = kcalloc(nr, sizeof(*pages), GFP_KERNEL);
-	req = kmalloc(sizeof(*req), GFP_KERNEL);
+	req = echo_req_alloc(0);
 	if (!pages || !req)
 		goto out;
 	for (i = 0; i < nr; i++) {
