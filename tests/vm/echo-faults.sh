@@ -12,7 +12,7 @@
 A=3b0f5a2e-9c1d-4e7a-b6f8-0d2c4a9e1f53
 B=8e4d2c1b-7a6f-4b3e-9d0c-5f1e2a3b4c6d
 
-echo_ok() { sh -c "echo '200 1 4096 1 16' >/sys/kernel/debug/vmb_echo/$1/inband"; }
+echo_ok() { bounded 60 sh -c "echo '200 1 4096 1 16' >/sys/kernel/debug/vmb_echo/$1/inband"; }
 
 run modprobe vmbus
 settle

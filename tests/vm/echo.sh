@@ -27,7 +27,7 @@ log "100000 in-band packets, 1..$((RING / 4)) bytes, 2 senders, depth 64 (channe
 log "and at the same time 20000 on channel 2"
 echo "20000 1 $((RING / 4)) 2 32" >/sys/kernel/debug/vmb_echo/$E2/inband &
 bg=$!
-run sh -c "echo '100000 1 $((RING / 4)) 2 64' >/sys/kernel/debug/vmb_echo/$E1/inband"
+run bounded 180 sh -c "echo '100000 1 $((RING / 4)) 2 64' >/sys/kernel/debug/vmb_echo/$E1/inband"
 wait $bg || fail "channel 2 run failed: $(cat /sys/kernel/debug/vmb_echo/$E2/result)"
 for e in $E1 $E2; do
 	r=$(cat /sys/kernel/debug/vmb_echo/$e/result)
@@ -36,13 +36,13 @@ for e in $E1 $E2; do
 done
 
 log "1000 GPA-range packets, up to 64 KiB over random pages and offsets"
-run sh -c "echo '1000 65536' >/sys/kernel/debug/vmb_echo/$E1/gpa"
+run bounded 120 sh -c "echo '1000 65536' >/sys/kernel/debug/vmb_echo/$E1/gpa"
 log "$(cat /sys/kernel/debug/vmb_echo/$E1/result)"
 
 log "interrupt suppression: a batch of 1000 packets, depth 256"
 d0=$(stat $E1 doorbells)
 i0=$(stat $E1 interrupts)
-run sh -c "echo '1000 64 64 1 256' >/sys/kernel/debug/vmb_echo/$E1/inband"
+run bounded 60 sh -c "echo '1000 64 64 1 256' >/sys/kernel/debug/vmb_echo/$E1/inband"
 d=$(($(stat $E1 doorbells) - d0))
 i=$(($(stat $E1 interrupts) - i0))
 log "doorbells per packet: $d/1000, interrupts per packet: $i/1000"
