@@ -43,6 +43,9 @@ awk -v p="$(cat $C/tx_packets)" -v d="$(cat $C/doorbells)" -v i="$(cat $C/interr
 	'BEGIN { printf "per packet on this channel: %.2f doorbells, %.2f interrupts\n", d / p, i / p }'
 echo "(a side signals only when a ring goes from empty to non-empty and the reader"
 echo " has not masked it, so the busier the channel, the fewer signals per packet)"
+echo "every open channel's rings as both sides published them (debugfs; for stalls):"
+grep -v '^#' /sys/kernel/debug/vmbus/*/channels | grep -o 'relid=[0-9]* sub=[0-9]* .*open=1 .*in=[0-9:/]*' |
+	sed 's/ state=[a-z]* open=1 broken=0//'
 
 first=$(ls /sys/bus/vmb/devices | grep -v $E | head -n 1)
 relid=$(cat "/sys/bus/vmb/devices/$first/relid")
