@@ -92,7 +92,8 @@ int vmb_ring_write(struct vmb_ring *r, const struct kvec *kv, unsigned int n,
 		off = (off + kv[i].iov_len) & (r->size - 1);
 	}
 	vmb_ring_copy_to(r, off, &trailer, sizeof(trailer));
-	r->index = (off + VMB_TRAILER_LEN) & (r->size - 1);
+	/* Read locklessly by waiters and statistics: one store. */
+	WRITE_ONCE(r->index, (off + VMB_TRAILER_LEN) & (r->size - 1));
 
 	/* The packet before its index; pairs with the host's acquire. */
 	virt_wmb();
@@ -114,7 +115,7 @@ u32 vmb_ring_space(const struct vmb_ring *r)
 
 	if (!vmb_ring_index_ok(r, read))
 		return 0;
-	return vmb_ring_free(r, read, r->index);
+	return vmb_ring_free(r, read, READ_ONCE(r->index));
 }
 
 /* Bytes published and not yet consumed, for either direction. */
@@ -124,9 +125,9 @@ u32 vmb_ring_used(const struct vmb_ring *r, bool outbound)
 
 	if (outbound) {
 		read = le32_to_cpu(READ_ONCE(r->hdr->read_index));
-		write = r->index;
+		write = READ_ONCE(r->index);
 	} else {
-		read = r->index;
+		read = READ_ONCE(r->index);
 		write = le32_to_cpu(READ_ONCE(r->hdr->write_index));
 	}
 	if (!vmb_ring_index_ok(r, read) || !vmb_ring_index_ok(r, write))
@@ -184,7 +185,7 @@ int vmb_ring_read(struct vmb_ring *r, struct vmb_pkt *pkt, void *buf,
 	vmb_ring_copy_from(r, (r->index + off) & (r->size - 1), buf, payload);
 	pkt->len = payload;
 
-	r->index = (r->index + len + VMB_TRAILER_LEN) & (r->size - 1);
+	WRITE_ONCE(r->index, (r->index + len + VMB_TRAILER_LEN) & (r->size - 1));
 	/* Done with the packet's bytes before the host may reuse them. */
 	virt_mb();
 	WRITE_ONCE(r->hdr->read_index, cpu_to_le32(r->index));
