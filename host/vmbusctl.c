@@ -14,6 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "sockio.h"
+
 #define DEFAULT_SOCKET	"./vmbusd.ctl"
 #define LINE_MAX_LEN	1023
 #define TIMEOUT_SEC	30
@@ -39,21 +41,6 @@ static void usage(FILE *f)
 "  echo-pause RELID         stop consuming a channel's guest-to-host ring\n"
 "  echo-resume RELID        consume it again\n"
 "  help                     list the commands vmbusd knows\n");
-}
-
-static int send_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -121,7 +108,7 @@ int main(int argc, char **argv)
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (send_all(fd, cmd, len) < 0) {
+	if (sock_send_all(fd, cmd, len) < 0) {
 		fprintf(stderr, "vmbusctl: cannot send to %s: %s\n", path,
 			strerror(errno));
 		close(fd);

@@ -12,20 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
+#include "sockio.h"
 
 int main(int argc, char **argv)
 {
@@ -58,7 +45,7 @@ int main(int argc, char **argv)
 			continue;
 		if (n == 0)
 			return 0;
-		if (n < 0 || write_all(fd, buf, (size_t)n) < 0) {
+		if (n < 0 || sock_send_all(fd, buf, (size_t)n) < 0) {
 			fprintf(stderr, "vport-echo: %s\n", strerror(errno));
 			return 1;
 		}
