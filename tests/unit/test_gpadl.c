@@ -35,18 +35,6 @@ static void cap_send(void *ctx, const struct vmb_msg *m)
 
 static const struct chanmgr_ops ops = { .send = cap_send };
 
-static struct vmb_msg mk(uint32_t type, uint32_t len, const void *p, size_t plen)
-{
-	struct vmb_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = htole32(type);
-	m.len = htole32(len);
-	if (plen)
-		memcpy(m.payload, p, plen);
-	return m;
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -67,7 +55,7 @@ static int setup(void **state)
 	f->env.g2h_events = f->region + VMB_IF_G2H_EVENTS_OFF;
 	f->env.nr_vectors = 4;
 	chanmgr_attach_env(&f->cm, &f->env);
-	m = mk(VMB_MSG_INITIATE_CONTACT, sizeof(c), &c, sizeof(c));
+	m = msg(VMB_MSG_INITIATE_CONTACT, sizeof(c), &c, sizeof(c));
 	assert_int_equal(chanmgr_handle(&f->cm, &m), 0);
 	assert_int_equal(class_lookup("echo", cls), 0);
 	assert_int_equal(guid_random(inst), 0);
@@ -105,7 +93,7 @@ static int header(struct fx *f, uint32_t id, uint32_t relid, uint32_t nr_pages,
 
 		memcpy(p + 16 + 8 * i, &v, 8);
 	}
-	m = mk(VMB_MSG_GPADL_HEADER, (uint32_t)((int)(16 + 8 * n) + len_adj),
+	m = msg(VMB_MSG_GPADL_HEADER, (uint32_t)((int)(16 + 8 * n) + len_adj),
 	       p, sizeof(p));
 	return chanmgr_handle(&f->cm, &m);
 }
@@ -125,7 +113,7 @@ static int body(struct fx *f, uint32_t id, uint32_t n, uint64_t pfn0, int len_ad
 
 		memcpy(p + 8 + 8 * i, &v, 8);
 	}
-	m = mk(VMB_MSG_GPADL_BODY, (uint32_t)((int)(8 + 8 * n) + len_adj), p,
+	m = msg(VMB_MSG_GPADL_BODY, (uint32_t)((int)(8 + 8 * n) + len_adj), p,
 	       sizeof(p));
 	return chanmgr_handle(&f->cm, &m);
 }
@@ -135,7 +123,7 @@ static int teardown_msg(struct fx *f, uint32_t id, uint32_t relid)
 	struct vmb_msg_gpadl_teardown t = {
 		.gpadl_id = htole32(id), .relid = htole32(relid),
 	};
-	struct vmb_msg m = mk(VMB_MSG_GPADL_TEARDOWN, sizeof(t), &t, sizeof(t));
+	struct vmb_msg m = msg(VMB_MSG_GPADL_TEARDOWN, sizeof(t), &t, sizeof(t));
 
 	return chanmgr_handle(&f->cm, &m);
 }
@@ -148,7 +136,7 @@ static int open_msg(struct fx *f, uint32_t relid, uint32_t gpadl,
 		.ring_gpadl = htole32(gpadl), .in_ring_page = htole32(in_page),
 		.target_vcpu = htole32(vcpu), .reserved = htole32(reserved),
 	};
-	struct vmb_msg m = mk(VMB_MSG_OPEN_CHANNEL, sizeof(o), &o, sizeof(o));
+	struct vmb_msg m = msg(VMB_MSG_OPEN_CHANNEL, sizeof(o), &o, sizeof(o));
 
 	return chanmgr_handle(&f->cm, &m);
 }
@@ -156,7 +144,7 @@ static int open_msg(struct fx *f, uint32_t relid, uint32_t gpadl,
 static int close_msg(struct fx *f, uint32_t relid)
 {
 	struct vmb_msg_close_channel c = { .relid = htole32(relid) };
-	struct vmb_msg m = mk(VMB_MSG_CLOSE_CHANNEL, sizeof(c), &c, sizeof(c));
+	struct vmb_msg m = msg(VMB_MSG_CLOSE_CHANNEL, sizeof(c), &c, sizeof(c));
 
 	return chanmgr_handle(&f->cm, &m);
 }
@@ -278,7 +266,7 @@ static void test_no_resources(void **state)
 	expect_created(f, i, VMB_STATUS_NO_RESOURCES);
 	/* UNLOAD frees them all */
 	{
-		struct vmb_msg m = mk(VMB_MSG_UNLOAD, 0, NULL, 0);
+		struct vmb_msg m = msg(VMB_MSG_UNLOAD, 0, NULL, 0);
 
 		assert_int_equal(chanmgr_handle(&f->cm, &m), 0);
 	}
@@ -369,7 +357,7 @@ static void test_rescind(void **state)
 	expect_open_result(f, VMB_STATUS_INVALID);
 	{
 		struct vmb_msg_relid_released r = { .relid = htole32(f->relid) };
-		struct vmb_msg m = mk(VMB_MSG_RELID_RELEASED, sizeof(r), &r, sizeof(r));
+		struct vmb_msg m = msg(VMB_MSG_RELID_RELEASED, sizeof(r), &r, sizeof(r));
 
 		assert_int_equal(chanmgr_handle(&f->cm, &m), 0);
 	}
@@ -384,7 +372,7 @@ static void test_recontact_frees(void **state)
 		.version_min = htole32(VMB_VERSION_1_0),
 		.version_max = htole32(VMB_VERSION_1_0),
 	};
-	struct vmb_msg m = mk(VMB_MSG_INITIATE_CONTACT, sizeof(c), &c, sizeof(c));
+	struct vmb_msg m = msg(VMB_MSG_INITIATE_CONTACT, sizeof(c), &c, sizeof(c));
 
 	make_ring_gpadl(f, 10);
 	assert_int_equal(open_msg(f, f->relid, 10, 3, 0, 0), 0);
