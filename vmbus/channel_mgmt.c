@@ -45,12 +45,18 @@ static struct vmb_channel *vmb_find_primary(struct vmb_conn *conn,
 	return NULL;
 }
 
-/* Checks an offer (already at least sizeof(*o) bytes) before it is used. */
+/*
+ * Checks an offer (already at least sizeof(*o) bytes) before it is used.
+ * Under chan_lock, so that the relid and instance found free stay free
+ * until the channel is inserted.
+ */
 static bool vmb_offer_valid(struct vmb_conn *conn,
 			    const struct vmb_msg_offer *o,
 			    const guid_t *class_id, const guid_t *instance_id)
 {
 	u32 relid = le32_to_cpu(o->relid);
+
+	lockdep_assert_held(&conn->chan_lock);
 
 	if (!vmb_relid_valid(relid)) {
 		vmb_reject(conn, "offer: relid %u out of range\n", relid);
@@ -77,7 +83,11 @@ static bool vmb_offer_valid(struct vmb_conn *conn,
 	return true;
 }
 
-/* A sub-channel offer must name a live primary of its class, a free slot. */
+/*
+ * A sub-channel offer must name a live primary of its class, a free slot.
+ * Under chan_lock: the primary's state and sub[] may not change before the
+ * new sub-channel is in its slot.
+ */
 static struct vmb_channel *vmb_offer_primary(struct vmb_conn *conn,
 					     const struct vmb_msg_offer *o,
 					     const guid_t *class_id,
@@ -85,6 +95,8 @@ static struct vmb_channel *vmb_offer_primary(struct vmb_conn *conn,
 {
 	u32 relid = le32_to_cpu(o->relid), index = le16_to_cpu(o->sub_index);
 	struct vmb_channel *primary;
+
+	lockdep_assert_held(&conn->chan_lock);
 
 	primary = vmb_find_primary(conn, instance_id);
 	if (!primary || primary->state != VMB_CHAN_OFFERED ||
@@ -101,11 +113,16 @@ static struct vmb_channel *vmb_offer_primary(struct vmb_conn *conn,
 	return primary;
 }
 
-/* Registers a new primary channel's device; its driver may probe here. */
+/*
+ * Registers a new primary channel's device; its driver may probe here, and
+ * probe may take chan_lock (vmb_chan_request_subchannels()).
+ */
 static void vmb_chan_add_device(struct vmb_channel *chan)
 {
 	struct vmb_conn *conn = chan->conn;
 	struct vmb_device *vdev;
+
+	lockdep_assert_not_held(&conn->chan_lock);
 
 	vdev = vmb_device_add(chan);
 	if (!IS_ERR(vdev))
@@ -201,11 +218,18 @@ static void vmb_chan_retire(struct vmb_channel *chan)
  * Removes a primary channel's device (its driver's remove runs), then frees
  * it and its sub-channels.  A sub-channel on its own is only retired: its
  * memory goes with its primary.
+ *
+ * Reads sub[] without chan_lock: the caller either claimed @chan (its state
+ * is no longer VMB_CHAN_OFFERED, so vmb_offer_primary() attaches nothing to
+ * it any more) or is teardown, where no offer is accepted.  The driver's
+ * remove may take chan_lock, so it must not be held here.
  */
 static void vmb_chan_destroy(struct vmb_channel *chan)
 {
 	struct vmb_channel *sub;
 	unsigned int i;
+
+	lockdep_assert_not_held(&chan->conn->chan_lock);
 
 	if (chan->sub_index) {
 		vmb_chan_retire(chan);
@@ -231,7 +255,7 @@ static struct vmb_channel *vmb_chan_claim(struct vmb_conn *conn, u32 relid)
 	mutex_lock(&conn->chan_lock);
 	chan = xa_load(&conn->channels, relid);
 	if (chan && chan->state == VMB_CHAN_OFFERED)
-		chan->state = VMB_CHAN_RESCINDED;
+		WRITE_ONCE(chan->state, VMB_CHAN_RESCINDED);
 	else
 		chan = NULL;
 	mutex_unlock(&conn->chan_lock);
