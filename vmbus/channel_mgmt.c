@@ -10,9 +10,14 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 #include "vmbus_private.h"
+
+/* How long vmb_chan_request_subchannels() waits for the host's offers. */
+#define VMB_SUBCHANNELS_TIMEOUT	(5 * HZ)
 
 const char *vmb_chan_state_name(enum vmb_chan_state state)
 {
@@ -326,6 +331,8 @@ int vmb_chan_request_subchannels(struct vmb_channel *primary, u32 count)
 		.relid = cpu_to_le32(primary->relid),
 		.count = cpu_to_le32(count),
 	};
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	long left = VMB_SUBCHANNELS_TIMEOUT;
 	unsigned int have;
 	int ret;
 
@@ -336,9 +343,15 @@ int vmb_chan_request_subchannels(struct vmb_channel *primary, u32 count)
 			    sizeof(req));
 	if (ret)
 		return ret;
-	wait_event_timeout(primary->subs_wq,
-			   vmb_chan_nr_subchannels(primary) >= have + count,
-			   5 * HZ);
+	/*
+	 * Not wait_event_timeout(): its condition runs in TASK_UNINTERRUPTIBLE,
+	 * and counting takes chan_lock, a mutex.  wait_woken() checks in
+	 * TASK_RUNNING and still misses no wake-up from vmb_chan_handle_offer().
+	 */
+	add_wait_queue(&primary->subs_wq, &wait);
+	while (vmb_chan_nr_subchannels(primary) < have + count && left)
+		left = wait_woken(&wait, TASK_UNINTERRUPTIBLE, left);
+	remove_wait_queue(&primary->subs_wq, &wait);
 	return vmb_chan_nr_subchannels(primary);
 }
 EXPORT_SYMBOL_GPL(vmb_chan_request_subchannels);
