@@ -118,6 +118,61 @@ static struct vmb_channel *vmb_offer_primary(struct vmb_conn *conn,
 	return primary;
 }
 
+/* Closes a channel its driver left open, and forgets its relid. */
+static void vmb_chan_retire(struct vmb_channel *chan)
+{
+	struct vmb_conn *conn = chan->conn;
+
+	if (test_bit(VMB_CHAN_F_OPEN, &chan->flags)) {
+		if (!chan->sub_index)
+			dev_warn(conn->dev, "relid %u: driver left the channel open\n",
+				 chan->relid);
+		vmb_chan_close(chan);
+	}
+	mutex_lock(&conn->chan_lock);
+	xa_erase(&conn->channels, chan->relid);
+	mutex_unlock(&conn->chan_lock);
+	/* Interrupts find channels by RCU, and may have scheduled it. */
+	synchronize_rcu();
+	tasklet_kill(&chan->tasklet);
+}
+
+/*
+ * Removes a primary channel's device (its driver's remove runs), then frees
+ * it and its sub-channels.  A sub-channel on its own is only retired: its
+ * memory goes with its primary.
+ *
+ * Reads sub[] without chan_lock: the caller either claimed @chan (its state
+ * is no longer VMB_CHAN_OFFERED, so vmb_offer_primary() attaches nothing to
+ * it any more) or is teardown, where no offer is accepted.  The driver's
+ * remove may take chan_lock, so it must not be held here.  A primary whose
+ * device could not be added has none.
+ */
+static void vmb_chan_destroy(struct vmb_channel *chan)
+{
+	struct vmb_channel *sub;
+	unsigned int i;
+
+	lockdep_assert_not_held(&chan->conn->chan_lock);
+
+	if (chan->sub_index) {
+		vmb_chan_retire(chan);
+		return;
+	}
+	if (chan->device)
+		vmb_device_del(chan->device);
+	for (i = 1; i <= VMB_MAX_SUBCHANNELS; i++) {
+		sub = chan->sub[i];
+		if (!sub)
+			continue;
+		if (xa_load(&chan->conn->channels, sub->relid) == sub)
+			vmb_chan_retire(sub);
+		kfree(sub);
+	}
+	vmb_chan_retire(chan);
+	kfree(chan);
+}
+
 /*
  * Registers a new primary channel's device; its driver may probe here, and
  * probe may take chan_lock (vmb_chan_request_subchannels()).
@@ -134,11 +189,15 @@ static void vmb_chan_add_device(struct vmb_channel *chan)
 		return;
 	dev_err(conn->dev, "relid %u: cannot add device: %ld\n", chan->relid,
 		PTR_ERR(vdev));
+	/*
+	 * Sub-channel offers run on sub_wq meanwhile and may have attached to
+	 * the channel: once it is no longer offered none attaches, and those
+	 * that did go with it.
+	 */
 	mutex_lock(&conn->chan_lock);
-	xa_erase(&conn->channels, chan->relid);
+	WRITE_ONCE(chan->state, VMB_CHAN_RESCINDED);
 	mutex_unlock(&conn->chan_lock);
-	synchronize_rcu();
-	kfree(chan);
+	vmb_chan_destroy(chan);
 }
 
 void vmb_chan_handle_offer(struct vmb_conn *conn, const void *payload, u32 len)
@@ -197,59 +256,6 @@ void vmb_chan_handle_offer(struct vmb_conn *conn, const void *payload, u32 len)
 
 out_unlock:
 	mutex_unlock(&conn->chan_lock);
-	kfree(chan);
-}
-
-/* Closes a channel its driver left open, and forgets its relid. */
-static void vmb_chan_retire(struct vmb_channel *chan)
-{
-	struct vmb_conn *conn = chan->conn;
-
-	if (test_bit(VMB_CHAN_F_OPEN, &chan->flags)) {
-		if (!chan->sub_index)
-			dev_warn(conn->dev, "relid %u: driver left the channel open\n",
-				 chan->relid);
-		vmb_chan_close(chan);
-	}
-	mutex_lock(&conn->chan_lock);
-	xa_erase(&conn->channels, chan->relid);
-	mutex_unlock(&conn->chan_lock);
-	/* Interrupts find channels by RCU, and may have scheduled it. */
-	synchronize_rcu();
-	tasklet_kill(&chan->tasklet);
-}
-
-/*
- * Removes a primary channel's device (its driver's remove runs), then frees
- * it and its sub-channels.  A sub-channel on its own is only retired: its
- * memory goes with its primary.
- *
- * Reads sub[] without chan_lock: the caller either claimed @chan (its state
- * is no longer VMB_CHAN_OFFERED, so vmb_offer_primary() attaches nothing to
- * it any more) or is teardown, where no offer is accepted.  The driver's
- * remove may take chan_lock, so it must not be held here.
- */
-static void vmb_chan_destroy(struct vmb_channel *chan)
-{
-	struct vmb_channel *sub;
-	unsigned int i;
-
-	lockdep_assert_not_held(&chan->conn->chan_lock);
-
-	if (chan->sub_index) {
-		vmb_chan_retire(chan);
-		return;
-	}
-	vmb_device_del(chan->device);
-	for (i = 1; i <= VMB_MAX_SUBCHANNELS; i++) {
-		sub = chan->sub[i];
-		if (!sub)
-			continue;
-		if (xa_load(&chan->conn->channels, sub->relid) == sub)
-			vmb_chan_retire(sub);
-		kfree(sub);
-	}
-	vmb_chan_retire(chan);
 	kfree(chan);
 }
 
