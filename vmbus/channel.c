@@ -93,6 +93,28 @@ void vmb_conn_chan_event(struct vmb_conn *conn, u32 relid)
 	rcu_read_unlock();
 }
 
+/*
+ * Stops all traffic on an open channel before its rings go: once
+ * VMB_CHAN_F_OPEN is clear under out_lock no sender writes the ring and no
+ * sysfs or debugfs reader looks at it; a tasklet that runs from then on sees
+ * the channel closed; senders waiting for room give up, and those still in
+ * vmb_chan_write() are waited for.  Returns false if it was not open.
+ */
+static bool vmb_chan_stop(struct vmb_channel *chan)
+{
+	bool was_open;
+
+	spin_lock_irq(&chan->out_lock);
+	was_open = test_and_clear_bit(VMB_CHAN_F_OPEN, &chan->flags);
+	spin_unlock_irq(&chan->out_lock);
+	if (!was_open)
+		return false;
+	tasklet_kill(&chan->tasklet);
+	wake_up_all(&chan->out_wq);
+	wait_event(chan->out_wq, !atomic_read(&chan->senders));
+	return true;
+}
+
 int vmb_chan_open(struct vmb_channel *chan, u32 ring_size,
 		  void (*cb)(struct vmb_channel *chan, void *ctx), void *ctx)
 {
@@ -129,8 +151,14 @@ int vmb_chan_open(struct vmb_channel *chan, u32 ring_size,
 	chan->target_vcpu = (chan->relid - 1) %
 			    conn->transport->nr_chan_vectors;
 	clear_bit(VMB_CHAN_F_BROKEN, &chan->flags);
-	/* Open before the host can signal: an early event must not be lost. */
+	/*
+	 * Open before the host can signal: an early event must not be lost.
+	 * Under out_lock, so that a reader that finds the channel open under
+	 * it (sysfs, debugfs, senders) also finds its rings initialised.
+	 */
+	spin_lock_irq(&chan->out_lock);
 	set_bit(VMB_CHAN_F_OPEN, &chan->flags);
+	spin_unlock_irq(&chan->out_lock);
 
 	req.relid = cpu_to_le32(chan->relid);
 	req.open_id = cpu_to_le32(++chan->open_id);
@@ -151,8 +179,7 @@ int vmb_chan_open(struct vmb_channel *chan, u32 ring_size,
 	return 0;
 
 out_teardown:
-	clear_bit(VMB_CHAN_F_OPEN, &chan->flags);
-	tasklet_kill(&chan->tasklet);
+	vmb_chan_stop(chan);
 	if (ret == -ETIMEDOUT) {
 		/* The host may have opened it after all: close first. */
 		struct vmb_msg_close_channel close = { .relid = req.relid };
@@ -184,17 +211,8 @@ void vmb_chan_close(struct vmb_channel *chan)
 	};
 	int ret;
 
-	spin_lock_irq(&chan->out_lock);
-	if (!test_and_clear_bit(VMB_CHAN_F_OPEN, &chan->flags)) {
-		spin_unlock_irq(&chan->out_lock);
+	if (!vmb_chan_stop(chan))
 		return;
-	}
-	spin_unlock_irq(&chan->out_lock);
-	/* A tasklet that runs from now on sees the channel closed. */
-	tasklet_kill(&chan->tasklet);
-	/* Senders waiting for room give up; wait until none is left. */
-	wake_up_all(&chan->out_wq);
-	wait_event(chan->out_wq, !atomic_read(&chan->senders));
 
 	ret = vmb_conn_post(conn, VMB_MSG_CLOSE_CHANNEL, &req, sizeof(req));
 	if (ret)
