@@ -104,6 +104,8 @@ static bool vmb_chan_stop(struct vmb_channel *chan)
 {
 	bool was_open;
 
+	lockdep_assert_held(&chan->open_lock);
+
 	spin_lock_irq(&chan->out_lock);
 	was_open = test_and_clear_bit(VMB_CHAN_F_OPEN, &chan->flags);
 	spin_unlock_irq(&chan->out_lock);
@@ -115,14 +117,17 @@ static bool vmb_chan_stop(struct vmb_channel *chan)
 	return true;
 }
 
-int vmb_chan_open(struct vmb_channel *chan, u32 ring_size,
-		  void (*cb)(struct vmb_channel *chan, void *ctx), void *ctx)
+static int __vmb_chan_open(struct vmb_channel *chan, u32 ring_size,
+			   void (*cb)(struct vmb_channel *chan, void *ctx),
+			   void *ctx)
 {
 	struct vmb_conn *conn = chan->conn;
 	u32 ring_bytes = PAGE_SIZE + ring_size;
 	struct vmb_msg_open_channel req = {};
 	struct vmb_msg_open_result resp;
 	int ret, err;
+
+	lockdep_assert_held(&chan->open_lock);
 
 	if (!conn->transport->nr_chan_vectors ||
 	    READ_ONCE(chan->state) != VMB_CHAN_OFFERED)
@@ -197,13 +202,30 @@ out_free_ring:
 	chan->ring_buf = NULL;
 	return ret;
 }
+
+/*
+ * A channel that is rescinded while open is closed by vmbus itself
+ * (vmb_chan_close_if_open()), possibly while its driver opens or closes it:
+ * open_lock makes each of these wait for the other.
+ */
+int vmb_chan_open(struct vmb_channel *chan, u32 ring_size,
+		  void (*cb)(struct vmb_channel *chan, void *ctx), void *ctx)
+{
+	int ret;
+
+	mutex_lock(&chan->open_lock);
+	ret = __vmb_chan_open(chan, ring_size, cb, ctx);
+	mutex_unlock(&chan->open_lock);
+	return ret;
+}
 EXPORT_SYMBOL_GPL(vmb_chan_open);
 
 /*
- * Sends that race with close fail with -ENODEV; the driver's callback does
- * not run once close has begun.
+ * Closes @chan if it is open; true if it was.  When this returns, whoever
+ * closed the channel, its callback is not running and will not run, and no
+ * sender is left in it.
  */
-void vmb_chan_close(struct vmb_channel *chan)
+bool vmb_chan_close_if_open(struct vmb_channel *chan)
 {
 	struct vmb_conn *conn = chan->conn;
 	struct vmb_msg_close_channel req = {
@@ -211,8 +233,11 @@ void vmb_chan_close(struct vmb_channel *chan)
 	};
 	int ret;
 
-	if (!vmb_chan_stop(chan))
-		return;
+	mutex_lock(&chan->open_lock);
+	if (!vmb_chan_stop(chan)) {
+		mutex_unlock(&chan->open_lock);
+		return false;
+	}
 
 	ret = vmb_conn_post(conn, VMB_MSG_CLOSE_CHANNEL, &req, sizeof(req));
 	if (ret)
@@ -222,6 +247,17 @@ void vmb_chan_close(struct vmb_channel *chan)
 	if (!ret)
 		free_pages_exact(chan->ring_buf, chan->ring_bytes);
 	chan->ring_buf = NULL;
+	mutex_unlock(&chan->open_lock);
+	return true;
+}
+
+/*
+ * Sends that race with close fail with -ENODEV; the driver's callback does
+ * not run once close has begun.
+ */
+void vmb_chan_close(struct vmb_channel *chan)
+{
+	vmb_chan_close_if_open(chan);
 }
 EXPORT_SYMBOL_GPL(vmb_chan_close);
 
@@ -425,6 +461,7 @@ EXPORT_SYMBOL_GPL(vmb_chan_recv);
 
 void vmb_chan_init(struct vmb_channel *chan)
 {
+	mutex_init(&chan->open_lock);
 	spin_lock_init(&chan->out_lock);
 	init_waitqueue_head(&chan->out_wq);
 	tasklet_setup(&chan->tasklet, vmb_chan_tasklet);
@@ -443,16 +480,21 @@ int vmb_chan_set_target(struct vmb_channel *chan, u32 vcpu)
 
 	if (vcpu >= conn->transport->nr_chan_vectors)
 		return -EINVAL;
-	if (!test_bit(VMB_CHAN_F_OPEN, &chan->flags))
-		return -ENODEV;
+	/* Open and close do not run meanwhile, nor does another retarget. */
+	mutex_lock(&chan->open_lock);
+	if (!test_bit(VMB_CHAN_F_OPEN, &chan->flags)) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
 	ret = vmb_conn_request(conn, VMB_MSG_MODIFY_CHANNEL, &req, sizeof(req),
 			       VMB_MSG_MODIFY_RESULT, chan->relid, &resp,
 			       sizeof(resp));
-	if (ret)
-		return ret;
-	if (le32_to_cpu(resp.status) != VMB_STATUS_OK)
-		return -EIO;
-	WRITE_ONCE(chan->target_vcpu, vcpu);
-	return 0;
+	if (!ret && le32_to_cpu(resp.status) != VMB_STATUS_OK)
+		ret = -EIO;
+	if (!ret)
+		WRITE_ONCE(chan->target_vcpu, vcpu);
+out_unlock:
+	mutex_unlock(&chan->open_lock);
+	return ret;
 }
 EXPORT_SYMBOL_GPL(vmb_chan_set_target);

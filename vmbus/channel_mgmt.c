@@ -118,17 +118,19 @@ static struct vmb_channel *vmb_offer_primary(struct vmb_conn *conn,
 	return primary;
 }
 
-/* Closes a channel its driver left open, and forgets its relid. */
+/*
+ * Closes a channel its driver left open, and forgets its relid.  A driver
+ * may open or close a sub-channel while it is rescinded: closing here waits
+ * for an open or close in progress (open_lock), and an open that starts
+ * later finds the channel no longer offered.
+ */
 static void vmb_chan_retire(struct vmb_channel *chan)
 {
 	struct vmb_conn *conn = chan->conn;
 
-	if (test_bit(VMB_CHAN_F_OPEN, &chan->flags)) {
-		if (!chan->sub_index)
-			dev_warn(conn->dev, "relid %u: driver left the channel open\n",
-				 chan->relid);
-		vmb_chan_close(chan);
-	}
+	if (vmb_chan_close_if_open(chan) && !chan->sub_index)
+		dev_warn(conn->dev, "relid %u: driver left the channel open\n",
+			 chan->relid);
 	mutex_lock(&conn->chan_lock);
 	xa_erase(&conn->channels, chan->relid);
 	mutex_unlock(&conn->chan_lock);

@@ -145,6 +145,7 @@ struct vmb_channel {
 	struct vmb_channel *sub[VMB_MAX_SUBCHANNELS + 1];
 	wait_queue_head_t subs_wq;	/* vmb_chan_request_subchannels() */
 
+	struct mutex open_lock;		/* open, close, retarget, rings */
 	unsigned long flags;		/* VMB_CHAN_F_* */
 	u32 open_id;
 	u32 target_vcpu;
@@ -197,6 +198,7 @@ int vmb_gpadl_teardown(struct vmb_conn *conn, u32 relid, u32 id);
 
 /* channel.c */
 void vmb_chan_init(struct vmb_channel *chan);
+bool vmb_chan_close_if_open(struct vmb_channel *chan);
 void vmb_conn_chan_event(struct vmb_conn *conn, u32 relid);
 
 /* bus.c */
