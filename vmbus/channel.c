@@ -434,11 +434,17 @@ EXPORT_SYMBOL_GPL(vmb_chan_send_gpa);
 /*
  * From the channel callback: the next packet, its payload (padded to 8
  * bytes) copied to @buf.  -EAGAIN when there is none.
+ *
+ * The inbound ring has no lock: its only reader is the channel's tasklet,
+ * which runs the callback, in softirq context and never on two CPUs at
+ * once.  A call from anywhere else would race with it for chan->in.
  */
 int vmb_chan_recv(struct vmb_channel *chan, struct vmb_pkt *pkt, void *buf,
 		  u32 buflen)
 {
 	int ret;
+
+	lockdep_assert_in_softirq();
 
 	if (vmb_chan_broken(chan))
 		return -EIO;
