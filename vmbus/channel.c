@@ -153,8 +153,8 @@ static int __vmb_chan_open(struct vmb_channel *chan, u32 ring_size,
 
 	chan->cb = cb;
 	chan->cb_ctx = ctx;
-	chan->target_vcpu = (chan->relid - 1) %
-			    conn->transport->nr_chan_vectors;
+	WRITE_ONCE(chan->target_vcpu,
+		   (chan->relid - 1) % conn->transport->nr_chan_vectors);
 	clear_bit(VMB_CHAN_F_BROKEN, &chan->flags);
 	/*
 	 * Open before the host can signal: an early event must not be lost.

@@ -288,7 +288,7 @@ static int vmb_conn_negotiate(struct vmb_conn *conn)
 		return -EPROTO;
 	}
 
-	conn->version = version;
+	WRITE_ONCE(conn->version, version);
 	dev_info(conn->dev,
 		 "protocol version %u.%u negotiated (host %u.%u-%u.%u)\n",
 		 VMB_VERSION_MAJOR(version), VMB_VERSION_MINOR(version),

@@ -80,7 +80,7 @@ void *vmb_reqtable_take(struct vmb_reqtable *rt, u64 id)
 		rt->slots[slot].req = NULL;
 		rt->slots[slot].gen++;
 	} else {
-		rt->stale++;
+		WRITE_ONCE(rt->stale, rt->stale + 1);
 	}
 	spin_unlock_irqrestore(&rt->lock, flags);
 	return req;
