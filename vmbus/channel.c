@@ -8,6 +8,10 @@
  * senders waiting for room); the tasklet masks the host's interrupts for
  * the channel, runs the driver's callback until the ring is empty, unmasks
  * and checks once more, so a burst of packets costs one interrupt.
+ *
+ * Locks (see vmbus_private.h): open_lock serialises open, close and
+ * retarget; out_lock serialises senders and guards VMB_CHAN_F_OPEN.  The
+ * inbound ring needs none: only the tasklet reads it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -53,6 +57,11 @@ static void vmb_chan_signal(struct vmb_channel *chan)
 	vmb_chan_count(chan, doorbells, 1);
 }
 
+/*
+ * Softirq context.  A tasklet runs on one CPU at a time, so the callback and
+ * the inbound ring need no lock; close kills the tasklet once
+ * VMB_CHAN_F_OPEN is clear, and a run that starts later returns at once.
+ */
 static void vmb_chan_tasklet(struct tasklet_struct *t)
 {
 	struct vmb_channel *chan = from_tasklet(chan, t, tasklet);
@@ -78,7 +87,11 @@ static void vmb_chan_tasklet(struct tasklet_struct *t)
 		tasklet_schedule(&chan->tasklet);
 }
 
-/* Hard interrupt context: the host signalled channel @relid. */
+/*
+ * Hard interrupt context: the host signalled channel @relid.  No lock: the
+ * channel is found under RCU (retire waits a grace period before it frees
+ * one), and only scheduling the tasklet and waking senders are done here.
+ */
 void vmb_conn_chan_event(struct vmb_conn *conn, u32 relid)
 {
 	struct vmb_channel *chan;

@@ -5,7 +5,8 @@
  * on the connection's ordered mgmt_wq, in the order the host sent them;
  * sub-channel offers run on sub_wq, so that a driver's probe on mgmt_wq can
  * wait for them.  chan_lock guards the channel table, channel states and
- * sub-channel slots, briefly: never across driver callbacks.
+ * sub-channel slots, briefly: never across driver callbacks.  The handlers
+ * rely on their ordered queue, not on a lock, to run one at a time.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -320,7 +321,9 @@ void vmb_chan_handle_all_offers(struct vmb_conn *conn, const void *payload,
 
 /*
  * Teardown, with mgmt_wq and sub_wq flushed and no offer accepted any more:
- * remove every device; sub-channels go with their primary.
+ * remove every device; sub-channels go with their primary.  No handler
+ * changes the table meanwhile, so it is walked without chan_lock (which
+ * the drivers' remove may take).
  */
 void vmb_chan_remove_all(struct vmb_conn *conn)
 {

@@ -84,7 +84,7 @@ static const struct vmb_msg_handler vmb_msg_handlers[VMB_MSG_TYPE_COUNT] = {
 
 /* A request waiting for its response; lives on the requester's stack. */
 struct vmb_request {
-	struct list_head node;		/* in conn->requests */
+	struct list_head node;		/* in conn->requests, under req_lock */
 	u32 resp_type;
 	u32 key;
 	void *resp;
@@ -113,8 +113,8 @@ static void vmb_conn_deferred_work(struct work_struct *work)
 
 /*
  * Called by the transport, in process context, for each message the host
- * sent; payload is the transport's private copy and len is at most
- * VMB_MSG_MAX_PAYLOAD.
+ * sent, one at a time (ivshmem: from its rx_work); payload is the
+ * transport's private copy and len is at most VMB_MSG_MAX_PAYLOAD.
  */
 void vmb_conn_receive(struct vmb_conn *conn, u32 type, const void *payload,
 		      u32 len)

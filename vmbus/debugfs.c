@@ -33,6 +33,7 @@ static int vmb_debugfs_channels_show(struct seq_file *m, void *unused)
 	unsigned long relid;
 
 	seq_puts(m, "# ring: our index:write/read/pending_send_sz/interrupt_mask\n");
+	/* A channel is freed only after a grace period: no chan_lock needed. */
 	rcu_read_lock();
 	xa_for_each(&conn->channels, relid, chan) {
 		seq_printf(m, "relid=%u sub=%u state=%s open=%d broken=%d vcpu=%u senders=%d waiters=%d tasklet=%s",

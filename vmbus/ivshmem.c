@@ -34,9 +34,14 @@ struct vmb_ivshmem;
 
 struct vmb_ivshmem_vec {
 	struct vmb_ivshmem *ivs;
-	__le64 *events;			/* this vector's host-to-guest bits */
+	/*
+	 * This vector's host-to-guest bits.  The host sets them at any time;
+	 * only this vector's handler takes them, a word at a time, by xchg().
+	 */
+	__le64 *events;
 };
 
+/* Everything not said otherwise is set up by probe before the IRQs. */
 struct vmb_ivshmem {
 	struct vmb_transport transport;
 	struct pci_dev *pdev;
@@ -46,21 +51,38 @@ struct vmb_ivshmem {
 	u32 host_vectors;		/* per peer, from the header */
 	struct vmb_conn *conn;
 
-	/* Guest-to-host queue: we produce.  post_lock serialises posters. */
+	/*
+	 * Guest-to-host queue: we produce.  post_lock serialises posters: it
+	 * protects @g2h_prod, the slot it names, and our stores to the
+	 * queue's prod and prod_waiting.  Taken with spin_lock() by
+	 * vmb_ivshmem_try_post() only, in process context (a poster sleeps on
+	 * @space_wq while the queue is full, so none is in interrupt context,
+	 * and the vector-0 handler only wakes @space_wq).  A leaf, taken
+	 * under a channel's open_lock when open, close and retarget post.
+	 */
 	spinlock_t post_lock;
 	struct vmb_msgq_ctl *g2h_ctl;
 	struct vmb_msg *g2h_slots;
 	u32 g2h_prod;			/* our copy, under post_lock */
 	wait_queue_head_t space_wq;	/* posters waiting for a free slot */
 
-	/* Host-to-guest queue: we consume, only in rx_work. */
+	/*
+	 * Host-to-guest queue: we consume, only in rx_work, which the vector-0
+	 * handler queues and remove cancels after freeing that handler.  A
+	 * work item never runs on two CPUs at once, so @h2g_cons and @rx_msg
+	 * need no lock.
+	 */
 	struct vmb_msgq_ctl *h2g_ctl;
 	struct vmb_msg *h2g_slots;
 	u32 h2g_cons;			/* our copy */
 	struct work_struct rx_work;
 	struct vmb_msg rx_msg;		/* private copy of the slot in hand */
 
-	unsigned long *g2h_events;	/* little-endian bitmap, by relid */
+	/*
+	 * Guest-to-host bits, little-endian, by relid: set from any context
+	 * by test_and_set_bit_le(), cleared by the host.
+	 */
+	unsigned long *g2h_events;
 	unsigned int nr_irqs;		/* 1 + transport.nr_chan_vectors */
 	struct vmb_ivshmem_vec vecs[VMB_MAX_CHAN_VECTORS + 1];
 };
@@ -173,6 +195,7 @@ static irqreturn_t vmb_ivshmem_chan_irq(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+/* The sole consumer of the host-to-guest queue: no lock, see rx_work. */
 static void vmb_ivshmem_rx_work(struct work_struct *work)
 {
 	struct vmb_ivshmem *ivs = container_of(work, struct vmb_ivshmem,

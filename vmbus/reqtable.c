@@ -16,8 +16,16 @@ struct vmb_reqtable_slot {
 };
 
 struct vmb_reqtable {
-	spinlock_t lock;	/* slots, free, stale */
-	u32 size;
+	/*
+	 * lock protects @slots, @next and @stale.  Taken with
+	 * spin_lock_irqsave(), as drivers call in from any context: add from
+	 * their senders (process), take and pop from their channel callback
+	 * (softirq) and from process context, and an interrupt handler may
+	 * use a table too.  A leaf; a driver's own locks may be held around
+	 * it.  @stale, a statistic, is read without it with READ_ONCE().
+	 */
+	spinlock_t lock;
+	u32 size;		/* fixed at creation */
 	u32 next;		/* where to look for a free slot first */
 	u64 stale;
 	struct vmb_reqtable_slot slots[];

@@ -13,7 +13,13 @@
 
 struct kvec;
 
-/* One direction of a channel. */
+/*
+ * One direction of a channel.  A ring has no lock of its own: the caller
+ * serialises vmb_ring_write() calls (vmbus.ko: under the channel's
+ * out_lock) and vmb_ring_read() calls (vmbus.ko: only from the channel's
+ * tasklet).  @index is stored with WRITE_ONCE(), so vmb_ring_space() and
+ * vmb_ring_used() may run beside the one who moves it.
+ */
 struct vmb_ring {
 	struct vmb_ring_hdr *hdr;
 	u8 *data;
