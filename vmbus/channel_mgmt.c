@@ -243,8 +243,12 @@ void vmb_chan_handle_offer(struct vmb_conn *conn, const void *payload, u32 len)
 		chan->primary = primary;
 		chan->device = primary->device;
 		primary->sub[chan->sub_index] = chan;
-		mutex_unlock(&conn->chan_lock);
+		/*
+		 * Still under chan_lock: only it keeps the primary alive here,
+		 * as a rescind on mgmt_wq must claim it first to free it.
+		 */
 		wake_up_all(&primary->subs_wq);
+		mutex_unlock(&conn->chan_lock);
 		return;
 	}
 	mutex_unlock(&conn->chan_lock);
