@@ -334,6 +334,8 @@ void vmb_chan_remove_all(struct vmb_conn *conn)
 	struct vmb_channel *chan;
 	unsigned long relid;
 
+	lockdep_assert(READ_ONCE(conn->state) != VMB_CONN_CONNECTED);
+
 	xa_for_each(&conn->channels, relid, chan)
 		if (!chan->sub_index)
 			vmb_chan_destroy(chan);
