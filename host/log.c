@@ -5,7 +5,7 @@
 #include "log.h"
 
 static FILE *log_fp;
-static int log_max_level = LOG_INFO;
+static int log_max_level = VMBD_LOG_INFO;
 
 void log_init(FILE *f, int max_level)
 {
@@ -21,15 +21,15 @@ FILE *log_file(void)
 void log_msg(int level, const char *fmt, ...)
 {
 	static const char *const prefix[] = {
-		[LOG_ERR] = "error: ",
-		[LOG_WARN] = "warning: ",
-		[LOG_INFO] = "",
-		[LOG_DEBUG] = "debug: ",
+		[VMBD_LOG_ERR] = "error: ",
+		[VMBD_LOG_WARN] = "warning: ",
+		[VMBD_LOG_INFO] = "",
+		[VMBD_LOG_DEBUG] = "debug: ",
 	};
 	FILE *f = log_file();
 	va_list ap;
 
-	if (level > log_max_level || level < LOG_ERR)
+	if (level > log_max_level || level < VMBD_LOG_ERR)
 		return;
 	fprintf(f, "vmbusd: %s", prefix[level]);
 	va_start(ap, fmt);
@@ -53,11 +53,11 @@ bool log_ratelimit_ok(struct log_ratelimit *rl, unsigned int *suppressed)
 
 	*suppressed = 0;
 	if (rl->window_start_ms == 0 ||
-	    now - rl->window_start_ms >= LOG_RATELIMIT_WINDOW_MS) {
+	    now - rl->window_start_ms >= VMBD_LOG_RATELIMIT_WINDOW_MS) {
 		rl->window_start_ms = now ? now : 1;
 		rl->printed = 0;
 	}
-	if (rl->printed >= LOG_RATELIMIT_BURST) {
+	if (rl->printed >= VMBD_LOG_RATELIMIT_BURST) {
 		rl->suppressed++;
 		return false;
 	}

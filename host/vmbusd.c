@@ -698,7 +698,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	log_init(logf, o.verbose ? LOG_DEBUG : LOG_INFO);
+	log_init(logf, o.verbose ? VMBD_LOG_DEBUG : VMBD_LOG_INFO);
 	signal(SIGPIPE, SIG_IGN);
 
 	d = calloc(1, sizeof(*d));

@@ -49,7 +49,7 @@ static int setup_range(void **state, uint32_t lo, uint32_t hi)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	log_init(NULL, LOG_QUIET);
+	log_init(NULL, VMBD_LOG_QUIET);
 	chanmgr_init(&f->cm, &cap_ops, f, lo, hi);
 	assert_int_equal(class_lookup("test", f->test_class), 0);
 	*state = f;

@@ -44,7 +44,7 @@ static int setup(void **state)
 	struct gpadl *g;
 
 	assert_non_null(f);
-	log_init(NULL, LOG_QUIET);
+	log_init(NULL, VMBD_LOG_QUIET);
 	f->m = test_ram_open();
 	f->env.gmem = f->m;
 	f->env.h2g_events = f->region + VMB_IF_H2G_EVENTS_OFF;

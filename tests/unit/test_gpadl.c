@@ -47,7 +47,7 @@ static int setup(void **state)
 	const char *err;
 
 	assert_non_null(f);
-	log_init(NULL, LOG_QUIET);
+	log_init(NULL, VMBD_LOG_QUIET);
 	f->m = test_ram_open();
 	chanmgr_init(&f->cm, &ops, f, VMB_VERSION_1_0, VMB_VERSION_1_0);
 	f->env.gmem = f->m;

@@ -26,7 +26,7 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
-	log_init(NULL, LOG_QUIET);
+	log_init(NULL, VMBD_LOG_QUIET);
 	f->mem = aligned_alloc(4096, VMB_IF_SIZE);
 	assert_non_null(f->mem);
 	assert_int_equal(ifregion_attach(&f->r, f->mem, VMB_IF_SIZE, 4), 0);

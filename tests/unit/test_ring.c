@@ -28,7 +28,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	log_init(NULL, LOG_QUIET);
+	log_init(NULL, VMBD_LOG_QUIET);
 	f->m = test_ram_open();
 	*state = f;
 	return 0;

@@ -59,7 +59,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	log_init(NULL, LOG_QUIET);
+	log_init(NULL, VMBD_LOG_QUIET);
 	chanmgr_init(&f->cm, &cap_ops, f, VMB_VERSION_1_0, VMB_VERSION_1_0);
 	f->m = test_ram_open();
 	f->env.gmem = f->m;
