@@ -8,11 +8,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "chanmgr.h"
+#include "backends/classes.h"
+#include "core/chanmgr.h"
+#include "core/guid.h"
+#include "core/log.h"
 #include "testutil.h"
-#include "classes.h"
-#include "guid.h"
-#include "log.h"
 
 #define MAX_OUT 64
 

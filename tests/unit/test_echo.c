@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "channel.h"
-#include "echo.h"
-#include "log.h"
+#include "backends/echo.h"
+#include "core/channel.h"
+#include "core/log.h"
 #include "testutil.h"
 
 #define RELID 70

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "gmem.h"
+#include "core/gmem.h"
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)

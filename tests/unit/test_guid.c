@@ -6,8 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "classes.h"
-#include "guid.h"
+#include "backends/classes.h"
+#include "core/guid.h"
 
 static void test_parse_layout(void **state)
 {

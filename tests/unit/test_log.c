@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "log.h"
+#include "core/log.h"
 
 /* Everything written to f since it was opened. */
 static const char *contents(FILE *f, char *buf, size_t len)

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ifregion.h"
-#include "log.h"
-#include "msgq.h"
+#include "core/log.h"
+#include "core/msgq.h"
+#include "transport/ifregion.h"
 
 struct fixture {
 	void *mem;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "testutil.h"
 
 /*

@@ -11,10 +11,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "chanmgr.h"
-#include "classes.h"
-#include "guid.h"
-#include "log.h"
+#include "backends/classes.h"
+#include "core/chanmgr.h"
+#include "core/guid.h"
+#include "core/log.h"
 #include "testutil.h"
 
 #define MAX_OUT		64

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gmem.h"
-#include "ring.h"
+#include "core/gmem.h"
+#include "core/ring.h"
 
 #define TEST_RAM_SIZE	(64ULL << 20)
 

@@ -5,7 +5,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "guid.h"
+#include "core/guid.h"
 
 /*
  * For byte i of the binary guid_t, the index of the byte in text order

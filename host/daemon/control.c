@@ -10,8 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "log.h"
+#include "core/log.h"
+#include "daemon/control.h"
 
 static void reply_vappend(struct control_reply *r, const char *fmt, va_list ap)
 {

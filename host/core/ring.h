@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gmem.h"
+#include "core/gmem.h"
 #include "vmb_protocol.h"
 
 #define RING_TRAILER_SIZE	8

@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "ifregion.h"
+#include "transport/ifregion.h"
 
 _Static_assert(sizeof(struct vmb_if_header) == 64, "vmb_if_header size");
 _Static_assert(sizeof(struct vmb_msgq_ctl) == 128, "vmb_msgq_ctl size");

@@ -31,7 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "gmem.h"
+#include "core/gmem.h"
 
 int gmem_setup_layout(struct gmem *m, void *base, uint64_t size)
 {

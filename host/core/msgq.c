@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "msgq.h"
+#include "core/log.h"
+#include "core/msgq.h"
 
 static struct log_ratelimit msgq_rl;
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gpadl.h"
+#include "core/gpadl.h"
 
 struct gpadl *gpadl_find(struct gpadl_table *t, uint32_t id)
 {

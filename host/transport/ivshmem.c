@@ -21,8 +21,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ivshmem.h"
-#include "log.h"
+#include "core/log.h"
+#include "transport/ivshmem.h"
 
 static void close_fds(int *fds, unsigned int n)
 {

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "gmem.h"
+#include "core/gmem.h"
 #include "vmb_protocol.h"
 
 #define GPADL_MAX_LIVE	1024

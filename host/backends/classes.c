@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 #include <string.h>
 
-#include "classes.h"
-#include "echo.h"
-#include "guid.h"
+#include "backends/classes.h"
+#include "backends/echo.h"
+#include "core/guid.h"
 
 const struct class_info class_table[] = {
 	{ "test", VMB_CLASS_TEST_STR, NULL },

@@ -2,7 +2,7 @@
 #include <stdarg.h>
 #include <time.h>
 
-#include "log.h"
+#include "core/log.h"
 
 static FILE *log_fp;
 static int log_max_level = VMBD_LOG_INFO;

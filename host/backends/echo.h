@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "channel.h"
+#include "core/channel.h"
 
 #define FNV1A64_BASIS	0xcbf29ce484222325ULL
 #define FNV1A64_PRIME	0x100000001b3ULL

@@ -14,7 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "sockio.h"
+#include "tools/sockio.h"
 
 #define DEFAULT_SOCKET	"./vmbusd.ctl"
 #define LINE_MAX_LEN	1023

@@ -12,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "sockio.h"
+#include "tools/sockio.h"
 
 int main(int argc, char **argv)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 #include <endian.h>
 
-#include "echo.h"
+#include "backends/echo.h"
 
 uint64_t fnv1a64(uint64_t h, const void *p, size_t len)
 {

@@ -22,9 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gmem.h"
-#include "gpadl.h"
-#include "ring.h"
+#include "core/gmem.h"
+#include "core/gpadl.h"
+#include "core/ring.h"
 
 #define CHAN_BACKLOG_MAX	256	/* packets */
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel.h"
-#include "log.h"
+#include "core/channel.h"
+#include "core/log.h"
 
 static struct log_ratelimit chan_rl;
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ring.h"
+#include "core/ring.h"
 
 _Static_assert(sizeof(struct vmb_ring_hdr) == 192, "vmb_ring_hdr size");
 _Static_assert(sizeof(struct vmb_pkt_desc) == 16, "vmb_pkt_desc size");

@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "channel.h"
-#include "gpadl.h"
-#include "log.h"
+#include "core/channel.h"
+#include "core/gpadl.h"
+#include "core/log.h"
 #include "vmb_protocol.h"
 
 enum chanmgr_chan_state {

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chanmgr.h"
-#include "guid.h"
-#include "classes.h"
+#include "backends/classes.h"
+#include "core/chanmgr.h"
+#include "core/guid.h"
 
 /* ------------------------------------------------------------------ */
 /* Validation table                                                    */

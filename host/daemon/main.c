@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * vmbusd: the emulated hypervisor for one guest.  It serves QEMU's
+ * ivshmem-doorbell device (interface region, doorbells, interrupts), maps
+ * the guest's RAM, runs the channel-management protocol and answers
+ * vmbusctl on the control socket.  Single-threaded, one epoll loop.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "core/guid.h"
+#include "core/log.h"
+#include "daemon/options.h"
+#include "daemon/vmbusd.h"
+
+enum {
+	TAG_SIGNAL = 1,
+	TAG_IVS_LISTEN,
+	TAG_IVS_CLIENT,
+	TAG_HOST_VEC = 0x100,		/* + vector */
+	TAG_CONTROL = 0x1000,		/* + 0 .. CONTROL_MAX_CLIENTS */
+};
+
+#define BACKLOG_FLUSH_RETRY_MS	100
+
+/* ------------------------------------------------------------------ */
+
+static void signal_guest(struct vmbusd *d)
+{
+	int err = ivshmem_notify_guest(&d->ivs, VMB_VECTOR_MSG);
+
+	if (err)
+		log_warn("cannot signal the guest: %s", strerror(-err));
+}
+
+static void ops_send(void *ctx, const struct vmb_msg *m)
+{
+	struct vmbusd *d = ctx;
+	uint32_t before = d->h2g.prod;
+
+	/*
+	 * No guest: nothing can read it, and the region must stay pristine
+	 * for the next one (it is reset when a client detaches, not when
+	 * one attaches, as the client may use it as soon as it has the fd).
+	 */
+	if (!ivshmem_has_client(&d->ivs)) {
+		log_debug("no guest attached: message type %u not sent",
+			  le32toh(m->type));
+		return;
+	}
+	msgq_tx_post(&d->h2g, m);
+	if (d->h2g.prod != before)
+		signal_guest(d);
+}
+
+static void ops_corrupt_h2g_index(void *ctx)
+{
+	struct vmbusd *d = ctx;
+
+	if (!ivshmem_has_client(&d->ivs))
+		return;
+	msgq_tx_corrupt_prod(&d->h2g, 1000);
+	signal_guest(d);
+}
+
+static void ops_notify_vector(void *ctx, unsigned int v)
+{
+	struct vmbusd *d = ctx;
+	int err = ivshmem_notify_guest(&d->ivs, v);
+
+	if (err)
+		log_warn("cannot signal the guest (vector %u): %s", v, strerror(-err));
+}
+
+static const struct chanmgr_ops vmbusd_chanmgr_ops = {
+	.send = ops_send,
+	.corrupt_h2g_index = ops_corrupt_h2g_index,
+};
+
+static void on_guest_msg(void *ctx, const struct vmb_msg *m)
+{
+	struct vmbusd *d = ctx;
+
+	chanmgr_handle(&d->cm, m);
+}
+
+/* The guest rang VMB_VECTOR_MSG (or we poll): move both queues on. */
+static void service_queues(struct vmbusd *d)
+{
+	bool wake = false;
+	uint32_t before = d->h2g.prod;
+
+	msgq_tx_flush(&d->h2g);
+	msgq_rx_drain(&d->g2h, on_guest_msg, d, &wake);
+	if (wake || d->h2g.prod != before)
+		signal_guest(d);
+}
+
+static void reset_region(struct vmbusd *d)
+{
+	ifregion_reset(&d->ifr);
+	msgq_tx_reset(&d->h2g);
+	msgq_rx_reset(&d->g2h);
+}
+
+static int epoll_add(struct vmbusd *d, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void client_detach(struct vmbusd *d)
+{
+	unsigned int v;
+
+	/*
+	 * QEMU holds the eventfds too, so closing ours would not remove
+	 * them from the epoll set: delete them explicitly.
+	 */
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->ivs.client_fd, NULL);
+	for (v = 0; v < d->ivs.nr_vectors; v++)
+		if (d->ivs.host_efd[v] >= 0)
+			epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->ivs.host_efd[v], NULL);
+	ivshmem_drop_client(&d->ivs);
+	chanmgr_transport_reset(&d->cm);
+	reset_region(d);
+	log_info("ivshmem: client detached");
+}
+
+static void client_attach(struct vmbusd *d)
+{
+	unsigned int v;
+	int r;
+
+	r = ivshmem_server_accept(&d->ivs);
+	if (r < 0) {
+		log_err("ivshmem: accept: %s", strerror(-r));
+		return;
+	}
+	if (r == 0)
+		return;
+	/* The region is fresh: set up at start, reset on every detach. */
+	if (epoll_add(d, d->ivs.client_fd, TAG_IVS_CLIENT) < 0)
+		goto fail;
+	for (v = 0; v < d->ivs.nr_vectors; v++)
+		if (epoll_add(d, d->ivs.host_efd[v], TAG_HOST_VEC + v) < 0)
+			goto fail;
+	return;
+fail:
+	log_err("epoll: %s", strerror(errno));
+	client_detach(d);
+}
+
+static int add_cmdline_offers(struct vmbusd *d, const struct options *o)
+{
+	uint8_t instance[VMB_GUID_LEN];
+	char ibuf[GUID_STR_LEN + 1];
+	unsigned int i;
+
+	for (i = 0; i < o->nr_offers; i++) {
+		char buf[128], *colon;
+		const char *err;
+		uint32_t relid;
+
+		if (strlen(o->offers[i]) >= sizeof(buf)) {
+			log_err("--offer %s: too long", o->offers[i]);
+			return -1;
+		}
+		strcpy(buf, o->offers[i]);
+		colon = strchr(buf, ':');
+		if (colon)
+			*colon++ = '\0';
+		if (vmbusd_add_offer(d, buf, colon, &relid, instance, &err) < 0) {
+			log_err("--offer %s: %s", o->offers[i], err);
+			return -1;
+		}
+		log_info("channel relid %u class %s instance %s", relid, buf,
+			 guid_format(instance, ibuf));
+	}
+	return 0;
+}
+
+static void handle_event(struct vmbusd *d, uint64_t tag, uint32_t events)
+{
+	struct signalfd_siginfo si;
+
+	if (tag == TAG_SIGNAL) {
+		if (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+			log_info("signal %u: exiting", si.ssi_signo);
+			d->quit = true;
+		}
+	} else if (tag == TAG_IVS_LISTEN) {
+		client_attach(d);
+	} else if (tag == TAG_IVS_CLIENT) {
+		if (!ivshmem_has_client(&d->ivs))
+			return;
+		if ((events & (EPOLLHUP | EPOLLERR)) ||
+		    ivshmem_client_input(&d->ivs) < 0)
+			client_detach(d);
+	} else if (tag >= TAG_HOST_VEC && tag < TAG_HOST_VEC + VMB_MAX_VECTORS) {
+		unsigned int v = (unsigned int)(tag - TAG_HOST_VEC);
+
+		if (!ivshmem_has_client(&d->ivs))
+			return;
+		ivshmem_ack_host(&d->ivs, v);
+		if (v == VMB_VECTOR_MSG)
+			service_queues(d);
+		else if (v == VMB_VECTOR_CHANNEL)
+			chanmgr_channel_events(&d->cm);
+		else
+			log_debug("doorbell on unused vector %u", v);
+	} else if (control_owns_tag(&d->ctl, tag)) {
+		control_event(&d->ctl, tag, events);
+	}
+}
+
+static int run(struct vmbusd *d)
+{
+	struct epoll_event ev[16];
+	int i, n, timeout;
+
+	while (!d->quit) {
+		/* Retry the backlog now and then even without a doorbell. */
+		timeout = d->h2g.bl_len && ivshmem_has_client(&d->ivs) ?
+			  BACKLOG_FLUSH_RETRY_MS : -1;
+		n = epoll_wait(d->epfd, ev, 16, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("epoll_wait: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0 && d->h2g.bl_len) {
+			uint32_t before = d->h2g.prod;
+
+			msgq_tx_flush(&d->h2g);
+			if (d->h2g.prod != before)
+				signal_guest(d);
+		}
+		for (i = 0; i < n && !d->quit; i++)
+			handle_event(d, ev[i].data.u64, ev[i].events);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct vmbusd *d;
+	struct options o;
+	sigset_t mask;
+	FILE *logf = NULL;
+	int err, ret = 1;
+
+	if (vmbusd_parse_options(argc, argv, &o) < 0)
+		return 2;
+	if (o.log) {
+		logf = fopen(o.log, "ae");
+		if (!logf) {
+			fprintf(stderr, "vmbusd: cannot open log %s: %s\n", o.log,
+				strerror(errno));
+			return 1;
+		}
+	}
+	log_init(logf, o.verbose ? VMBD_LOG_DEBUG : VMBD_LOG_INFO);
+	signal(SIGPIPE, SIG_IGN);
+
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		log_err("out of memory");
+		goto out_log;
+	}
+	d->epfd = d->sigfd = -1;
+	d->gmem.fd = -1;
+	d->ifr.fd = -1;
+	d->ivs.listen_fd = d->ivs.client_fd = -1;
+	d->ctl.listen_fd = -1;
+
+	err = gmem_open(&d->gmem, o.guest_ram);
+	if (err) {
+		log_err("cannot map guest RAM %s: %s", o.guest_ram, strerror(-err));
+		goto out_free;
+	}
+	log_info("guest RAM %s: %llu MiB, %u range(s)", o.guest_ram,
+		 (unsigned long long)(d->gmem.size >> 20), d->gmem.nr_ranges);
+	err = ifregion_create(&d->ifr, o.vectors);
+	if (err) {
+		log_err("cannot create the interface region: %s", strerror(-err));
+		goto out_gmem;
+	}
+	err = msgq_tx_init(&d->h2g, d->ifr.h2g_ctl, d->ifr.h2g_slots,
+			   MSGQ_BACKLOG_DEFAULT);
+	if (err) {
+		log_err("out of memory");
+		goto out_ifr;
+	}
+	msgq_rx_init(&d->g2h, d->ifr.g2h_ctl, d->ifr.g2h_slots);
+	chanmgr_init(&d->cm, &vmbusd_chanmgr_ops, d, o.version_min, o.version_max);
+	d->chan_env.gmem = &d->gmem;
+	d->chan_env.h2g_events = d->ifr.base + VMB_IF_H2G_EVENTS_OFF;
+	d->chan_env.g2h_events = d->ifr.base + VMB_IF_G2H_EVENTS_OFF;
+	d->chan_env.nr_vectors = o.vectors;
+	d->chan_env.notify = ops_notify_vector;
+	d->chan_env.ctx = d;
+	chanmgr_attach_env(&d->cm, &d->chan_env);
+	if (add_cmdline_offers(d, &o) < 0)
+		goto out_msgq;
+
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->epfd < 0) {
+		log_err("epoll_create1: %s", strerror(errno));
+		goto out_msgq;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (d->sigfd < 0 || epoll_add(d, d->sigfd, TAG_SIGNAL) < 0) {
+		log_err("signalfd: %s", strerror(errno));
+		goto out_epoll;
+	}
+	err = ivshmem_server_init(&d->ivs, o.ivshmem_socket, d->ifr.fd, o.vectors);
+	if (err) {
+		log_err("cannot listen on %s: %s", o.ivshmem_socket, strerror(-err));
+		goto out_epoll;
+	}
+	if (epoll_add(d, d->ivs.listen_fd, TAG_IVS_LISTEN) < 0) {
+		log_err("epoll: %s", strerror(errno));
+		goto out_ivs;
+	}
+	err = control_init(&d->ctl, o.control, d->epfd, TAG_CONTROL,
+			   vmbusd_command, d);
+	if (err) {
+		log_err("cannot listen on %s: %s", o.control, strerror(-err));
+		goto out_ivs;
+	}
+	log_info("ready");
+	if (logf)
+		fprintf(stderr, "vmbusd: ready\n");
+
+	if (run(d) == 0)
+		ret = 0;
+
+	control_fini(&d->ctl);
+out_ivs:
+	ivshmem_server_fini(&d->ivs);
+out_epoll:
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	close(d->epfd);
+out_msgq:
+	chanmgr_fini(&d->cm);
+	msgq_tx_fini(&d->h2g);
+out_ifr:
+	ifregion_destroy(&d->ifr);
+out_gmem:
+	gmem_close(&d->gmem);
+out_free:
+	free(d);
+out_log:
+	if (logf)
+		fclose(logf);
+	return ret;
+}
