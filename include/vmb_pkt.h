@@ -9,11 +9,24 @@
 
 #include <linux/types.h>
 
+#include "vmb_layout.h"
+
 struct vmb_pkt {
 	__u16 type;		/* VMB_PKT_* */
 	__u16 flags;
 	__u64 trans_id;
 	__u32 len;		/* payload bytes copied (a multiple of 8) */
 };
+
+/*
+ * Not on the wire (the ring carries struct vmb_pkt_desc), but compiled both
+ * into vmbus.ko and into the userspace test of the guest's ring code: both
+ * must see the same struct.
+ */
+VMB_ASSERT_SIZE(struct vmb_pkt, 24);
+VMB_ASSERT_OFFSET(struct vmb_pkt, type, 0);
+VMB_ASSERT_OFFSET(struct vmb_pkt, flags, 2);
+VMB_ASSERT_OFFSET(struct vmb_pkt, trans_id, 8);
+VMB_ASSERT_OFFSET(struct vmb_pkt, len, 16);
 
 #endif /* _VMB_PKT_H */

@@ -12,6 +12,8 @@
 
 #include <linux/types.h>
 
+#include "vmb_layout.h"
+
 /*
  * The interface region: BAR2 of the ivshmem-doorbell device, created by the
  * host.  Its layout is fixed by the ABI major version.
@@ -67,6 +69,15 @@ struct vmb_if_header {
 	__le32 reserved[10];
 };
 
+VMB_ASSERT_SIZE(struct vmb_if_header, 64);
+VMB_ASSERT_OFFSET(struct vmb_if_header, signature, 0);
+VMB_ASSERT_OFFSET(struct vmb_if_header, abi_major, 8);
+VMB_ASSERT_OFFSET(struct vmb_if_header, abi_minor, 10);
+VMB_ASSERT_OFFSET(struct vmb_if_header, region_size, 12);
+VMB_ASSERT_OFFSET(struct vmb_if_header, host_peer_id, 16);
+VMB_ASSERT_OFFSET(struct vmb_if_header, nr_vectors, 20);
+VMB_ASSERT_OFFSET(struct vmb_if_header, reserved, 24);
+
 /*
  * A message queue: a single-producer, single-consumer ring of fixed-size
  * slots.  prod and cons are free-running counters; slot = counter %
@@ -91,11 +102,36 @@ struct vmb_msgq_ctl {
 	__u8 pad1[60];
 };
 
+VMB_ASSERT_SIZE(struct vmb_msgq_ctl, 128);
+VMB_ASSERT_OFFSET(struct vmb_msgq_ctl, prod, 0);
+VMB_ASSERT_OFFSET(struct vmb_msgq_ctl, prod_waiting, 4);
+VMB_ASSERT_OFFSET(struct vmb_msgq_ctl, cons, 64);
+
 struct vmb_msg {
 	__le32 type;		/* enum vmb_msg_type */
 	__le32 len;		/* payload bytes, <= VMB_MSG_MAX_PAYLOAD */
 	__u8 payload[VMB_MSG_MAX_PAYLOAD];
 };
+
+VMB_ASSERT_SIZE(struct vmb_msg, VMB_MSG_SIZE);
+VMB_ASSERT_OFFSET(struct vmb_msg, type, 0);
+VMB_ASSERT_OFFSET(struct vmb_msg, len, 4);
+VMB_ASSERT_OFFSET(struct vmb_msg, payload, 8);
+
+/* The region's parts do not overlap, and the counters may wrap. */
+static_assert(VMB_IF_H2G_SLOTS_OFF + VMB_MSGQ_SLOTS * VMB_MSG_SIZE <=
+	      VMB_IF_G2H_CTL_OFF, "host-to-guest slots overlap");
+static_assert(VMB_IF_G2H_SLOTS_OFF + VMB_MSGQ_SLOTS * VMB_MSG_SIZE <=
+	      VMB_IF_H2G_EVENTS_OFF, "guest-to-host slots overlap");
+static_assert(VMB_IF_H2G_EVENTS_OFF +
+	      VMB_MAX_CHAN_VECTORS * VMB_EVENT_BITMAP_SIZE <=
+	      VMB_IF_G2H_EVENTS_OFF, "event bitmaps overlap");
+static_assert(VMB_IF_G2H_EVENTS_OFF + VMB_EVENT_BITMAP_SIZE <= VMB_IF_SIZE,
+	      "event bitmaps beyond the region");
+static_assert((VMB_IF_SIZE & (VMB_IF_SIZE - 1)) == 0,
+	      "ivshmem BAR2 must be a power of two");
+static_assert((VMB_MSGQ_SLOTS & (VMB_MSGQ_SLOTS - 1)) == 0,
+	      "free-running counters need a power-of-two slot count");
 
 /* Protocol versions: major << 16 | minor. */
 #define VMB_VERSION(maj, min)	(((maj) << 16) | (min))
@@ -136,6 +172,12 @@ struct vmb_msg_initiate_contact {
 	__le32 reserved;
 };
 
+VMB_ASSERT_SIZE(struct vmb_msg_initiate_contact, 16);
+VMB_ASSERT_OFFSET(struct vmb_msg_initiate_contact, version_min, 0);
+VMB_ASSERT_OFFSET(struct vmb_msg_initiate_contact, version_max, 4);
+VMB_ASSERT_OFFSET(struct vmb_msg_initiate_contact, nr_vcpus, 8);
+VMB_ASSERT_OFFSET(struct vmb_msg_initiate_contact, reserved, 12);
+
 enum vmb_status {
 	VMB_STATUS_OK			= 0,
 	VMB_STATUS_NO_COMMON_VERSION	= 1,
@@ -150,6 +192,12 @@ struct vmb_msg_version_response {
 	__le32 host_version_min;
 	__le32 host_version_max;
 };
+
+VMB_ASSERT_SIZE(struct vmb_msg_version_response, 16);
+VMB_ASSERT_OFFSET(struct vmb_msg_version_response, status, 0);
+VMB_ASSERT_OFFSET(struct vmb_msg_version_response, version, 4);
+VMB_ASSERT_OFFSET(struct vmb_msg_version_response, host_version_min, 8);
+VMB_ASSERT_OFFSET(struct vmb_msg_version_response, host_version_max, 12);
 
 /* struct vmb_msg_request_offers has no payload. */
 
@@ -168,15 +216,27 @@ struct vmb_msg_offer {
 	__le32 reserved[2];
 };
 
+VMB_ASSERT_SIZE(struct vmb_msg_offer, 48);
+VMB_ASSERT_OFFSET(struct vmb_msg_offer, class_id, 0);
+VMB_ASSERT_OFFSET(struct vmb_msg_offer, instance_id, 16);
+VMB_ASSERT_OFFSET(struct vmb_msg_offer, relid, 32);
+VMB_ASSERT_OFFSET(struct vmb_msg_offer, sub_index, 36);
+VMB_ASSERT_OFFSET(struct vmb_msg_offer, flags, 38);
+VMB_ASSERT_OFFSET(struct vmb_msg_offer, reserved, 40);
+
 /* struct vmb_msg_all_offers_delivered has no payload. */
 
 struct vmb_msg_rescind {
 	__le32 relid;
 };
 
+VMB_ASSERT_SIZE(struct vmb_msg_rescind, 4);
+
 struct vmb_msg_relid_released {
 	__le32 relid;
 };
+
+VMB_ASSERT_SIZE(struct vmb_msg_relid_released, 4);
 
 /* UNLOAD and UNLOAD_RESPONSE have no payload. */
 
@@ -200,11 +260,29 @@ struct vmb_msg_gpadl_header {
 	__le64 pfn[];		/* nr_pfns <= VMB_GPADL_HEADER_PFNS */
 };
 
+VMB_ASSERT_SIZE(struct vmb_msg_gpadl_header, 16);
+VMB_ASSERT_OFFSET(struct vmb_msg_gpadl_header, gpadl_id, 0);
+VMB_ASSERT_OFFSET(struct vmb_msg_gpadl_header, relid, 4);
+VMB_ASSERT_OFFSET(struct vmb_msg_gpadl_header, nr_pages, 8);
+VMB_ASSERT_OFFSET(struct vmb_msg_gpadl_header, nr_pfns, 12);
+VMB_ASSERT_OFFSET(struct vmb_msg_gpadl_header, pfn, 16);
+static_assert(sizeof(struct vmb_msg_gpadl_header) +
+	      8 * VMB_GPADL_HEADER_PFNS <= VMB_MSG_MAX_PAYLOAD,
+	      "a full GPADL_HEADER fits a message");
+
 struct vmb_msg_gpadl_body {
 	__le32 gpadl_id;
 	__le32 nr_pfns;		/* frames in this message */
 	__le64 pfn[];		/* nr_pfns <= VMB_GPADL_BODY_PFNS */
 };
+
+VMB_ASSERT_SIZE(struct vmb_msg_gpadl_body, 8);
+VMB_ASSERT_OFFSET(struct vmb_msg_gpadl_body, gpadl_id, 0);
+VMB_ASSERT_OFFSET(struct vmb_msg_gpadl_body, nr_pfns, 4);
+VMB_ASSERT_OFFSET(struct vmb_msg_gpadl_body, pfn, 8);
+static_assert(sizeof(struct vmb_msg_gpadl_body) +
+	      8 * VMB_GPADL_BODY_PFNS <= VMB_MSG_MAX_PAYLOAD,
+	      "a full GPADL_BODY fits a message");
 
 struct vmb_msg_gpadl_created {
 	__le32 gpadl_id;
@@ -212,14 +290,25 @@ struct vmb_msg_gpadl_created {
 	__le32 status;		/* enum vmb_status */
 };
 
+VMB_ASSERT_SIZE(struct vmb_msg_gpadl_created, 12);
+VMB_ASSERT_OFFSET(struct vmb_msg_gpadl_created, gpadl_id, 0);
+VMB_ASSERT_OFFSET(struct vmb_msg_gpadl_created, relid, 4);
+VMB_ASSERT_OFFSET(struct vmb_msg_gpadl_created, status, 8);
+
 struct vmb_msg_gpadl_teardown {
 	__le32 gpadl_id;
 	__le32 relid;
 };
 
+VMB_ASSERT_SIZE(struct vmb_msg_gpadl_teardown, 8);
+VMB_ASSERT_OFFSET(struct vmb_msg_gpadl_teardown, gpadl_id, 0);
+VMB_ASSERT_OFFSET(struct vmb_msg_gpadl_teardown, relid, 4);
+
 struct vmb_msg_gpadl_torndown {
 	__le32 gpadl_id;
 };
+
+VMB_ASSERT_SIZE(struct vmb_msg_gpadl_torndown, 4);
 
 /*
  * OPEN_CHANNEL: the ring GPADL holds the guest-to-host ring (pages
@@ -235,11 +324,24 @@ struct vmb_msg_open_channel {
 	__le32 reserved;
 };
 
+VMB_ASSERT_SIZE(struct vmb_msg_open_channel, 24);
+VMB_ASSERT_OFFSET(struct vmb_msg_open_channel, relid, 0);
+VMB_ASSERT_OFFSET(struct vmb_msg_open_channel, open_id, 4);
+VMB_ASSERT_OFFSET(struct vmb_msg_open_channel, ring_gpadl, 8);
+VMB_ASSERT_OFFSET(struct vmb_msg_open_channel, in_ring_page, 12);
+VMB_ASSERT_OFFSET(struct vmb_msg_open_channel, target_vcpu, 16);
+VMB_ASSERT_OFFSET(struct vmb_msg_open_channel, reserved, 20);
+
 struct vmb_msg_open_result {
 	__le32 relid;
 	__le32 open_id;
 	__le32 status;		/* enum vmb_status */
 };
+
+VMB_ASSERT_SIZE(struct vmb_msg_open_result, 12);
+VMB_ASSERT_OFFSET(struct vmb_msg_open_result, relid, 0);
+VMB_ASSERT_OFFSET(struct vmb_msg_open_result, open_id, 4);
+VMB_ASSERT_OFFSET(struct vmb_msg_open_result, status, 8);
 
 /*
  * CLOSE_CHANNEL has no answer: the host stops touching the rings before it
@@ -250,6 +352,8 @@ struct vmb_msg_close_channel {
 	__le32 relid;
 };
 
+VMB_ASSERT_SIZE(struct vmb_msg_close_channel, 4);
+
 /*
  * MODIFY_CHANNEL: signal an open channel on another vCPU's vector from now
  * on (retarget).  Answered by MODIFY_RESULT, matched by relid.
@@ -259,10 +363,18 @@ struct vmb_msg_modify_channel {
 	__le32 target_vcpu;
 };
 
+VMB_ASSERT_SIZE(struct vmb_msg_modify_channel, 8);
+VMB_ASSERT_OFFSET(struct vmb_msg_modify_channel, relid, 0);
+VMB_ASSERT_OFFSET(struct vmb_msg_modify_channel, target_vcpu, 4);
+
 struct vmb_msg_modify_result {
 	__le32 relid;
 	__le32 status;		/* enum vmb_status */
 };
+
+VMB_ASSERT_SIZE(struct vmb_msg_modify_result, 8);
+VMB_ASSERT_OFFSET(struct vmb_msg_modify_result, relid, 0);
+VMB_ASSERT_OFFSET(struct vmb_msg_modify_result, status, 4);
 
 /*
  * REQUEST_SUBCHANNELS: the guest asks for @count more channels of the open
@@ -278,6 +390,12 @@ struct vmb_msg_request_subchannels {
 	__le32 relid;
 	__le32 count;
 };
+
+VMB_ASSERT_SIZE(struct vmb_msg_request_subchannels, 8);
+VMB_ASSERT_OFFSET(struct vmb_msg_request_subchannels, relid, 0);
+VMB_ASSERT_OFFSET(struct vmb_msg_request_subchannels, count, 4);
+static_assert(VMB_MAX_SUBCHANNELS >= 1 && VMB_MAX_SUBCHANNELS <= 0xffff,
+	      "sub_index is a __le16");
 
 /*
  * Ring buffers.  Indices are byte offsets into the data area, always 8-byte
@@ -296,6 +414,13 @@ struct vmb_ring_hdr {
 	__le32 feature_bits;	/* VMB_RING_F_*: none defined */
 	__le32 pad2[13];
 };
+
+VMB_ASSERT_SIZE(struct vmb_ring_hdr, 192);
+VMB_ASSERT_OFFSET(struct vmb_ring_hdr, write_index, 0);
+VMB_ASSERT_OFFSET(struct vmb_ring_hdr, read_index, 64);
+VMB_ASSERT_OFFSET(struct vmb_ring_hdr, interrupt_mask, 128);
+VMB_ASSERT_OFFSET(struct vmb_ring_hdr, pending_send_sz, 132);
+VMB_ASSERT_OFFSET(struct vmb_ring_hdr, feature_bits, 136);
 
 /*
  * A packet: descriptor, payload, padding to 8 bytes, then a trailing le64
@@ -320,6 +445,13 @@ struct vmb_pkt_desc {
 	__le64 trans_id;
 };
 
+VMB_ASSERT_SIZE(struct vmb_pkt_desc, 16);
+VMB_ASSERT_OFFSET(struct vmb_pkt_desc, type, 0);
+VMB_ASSERT_OFFSET(struct vmb_pkt_desc, offset8, 2);
+VMB_ASSERT_OFFSET(struct vmb_pkt_desc, len8, 4);
+VMB_ASSERT_OFFSET(struct vmb_pkt_desc, flags, 6);
+VMB_ASSERT_OFFSET(struct vmb_pkt_desc, trans_id, 8);
+
 /*
  * GPA-range packets: after the descriptor, a __le32 range count and a __le32
  * reserved word, then each range: byte_count, byte_offset (into its first
@@ -331,6 +463,11 @@ struct vmb_gpa_range {
 	__le32 byte_offset;
 	__le64 pfn[];
 };
+
+VMB_ASSERT_SIZE(struct vmb_gpa_range, 8);
+VMB_ASSERT_OFFSET(struct vmb_gpa_range, byte_count, 0);
+VMB_ASSERT_OFFSET(struct vmb_gpa_range, byte_offset, 4);
+VMB_ASSERT_OFFSET(struct vmb_gpa_range, pfn, 8);
 
 /*
  * Device classes.  Our own GUIDs, deliberately not Hyper-V's, so the in-tree

@@ -206,24 +206,6 @@ static const struct msg_rule msg_rules[VMB_MSG_TYPE_COUNT] = {
 		check_request_subchannels, handle_request_subchannels },
 };
 
-_Static_assert(sizeof(struct vmb_msg_initiate_contact) <= VMB_MSG_MAX_PAYLOAD,
-	       "payload too big");
-_Static_assert(sizeof(struct vmb_msg_offer) <= VMB_MSG_MAX_PAYLOAD,
-	       "payload too big");
-_Static_assert(sizeof(struct vmb_msg_gpadl_header) == 16 &&
-	       sizeof(struct vmb_msg_gpadl_header) + 8 * VMB_GPADL_HEADER_PFNS <=
-	       VMB_MSG_MAX_PAYLOAD, "GPADL header layout");
-_Static_assert(sizeof(struct vmb_msg_gpadl_body) == 8 &&
-	       sizeof(struct vmb_msg_gpadl_body) + 8 * VMB_GPADL_BODY_PFNS <=
-	       VMB_MSG_MAX_PAYLOAD, "GPADL body layout");
-_Static_assert(sizeof(struct vmb_msg_open_channel) == 24, "open layout");
-_Static_assert(sizeof(struct vmb_msg_modify_channel) == 8, "modify layout");
-_Static_assert(sizeof(struct vmb_msg_modify_result) == 8, "modify result layout");
-_Static_assert(sizeof(struct vmb_msg_request_subchannels) == 8,
-	       "request subchannels layout");
-_Static_assert(VMB_MAX_SUBCHANNELS >= 1 && VMB_MAX_SUBCHANNELS <= 0xffff,
-	       "sub_index is le16");
-
 int chanmgr_validate(const struct vmb_msg *m, const char **why)
 {
 	uint32_t type = le32toh(m->type), len = le32toh(m->len);

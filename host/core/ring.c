@@ -6,10 +6,6 @@
 
 #include "core/ring.h"
 
-_Static_assert(sizeof(struct vmb_ring_hdr) == 192, "vmb_ring_hdr size");
-_Static_assert(sizeof(struct vmb_pkt_desc) == 16, "vmb_pkt_desc size");
-_Static_assert(sizeof(struct vmb_gpa_range) == 8, "vmb_gpa_range size");
-
 static uint32_t load_acquire(const __le32 *p)
 {
 	return le32toh(__atomic_load_n(p, __ATOMIC_ACQUIRE));

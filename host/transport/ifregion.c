@@ -9,18 +9,6 @@
 
 #include "transport/ifregion.h"
 
-_Static_assert(sizeof(struct vmb_if_header) == 64, "vmb_if_header size");
-_Static_assert(sizeof(struct vmb_msgq_ctl) == 128, "vmb_msgq_ctl size");
-_Static_assert(sizeof(struct vmb_msg) == VMB_MSG_SIZE, "vmb_msg size");
-_Static_assert(VMB_IF_H2G_SLOTS_OFF + VMB_MSGQ_SLOTS * VMB_MSG_SIZE <=
-	       VMB_IF_G2H_CTL_OFF, "h2g slots overlap");
-_Static_assert(VMB_IF_G2H_SLOTS_OFF + VMB_MSGQ_SLOTS * VMB_MSG_SIZE <=
-	       VMB_IF_H2G_EVENTS_OFF, "g2h slots overlap");
-_Static_assert((VMB_IF_SIZE & (VMB_IF_SIZE - 1)) == 0,
-	       "ivshmem BAR2 must be a power of two");
-_Static_assert((VMB_MSGQ_SLOTS & (VMB_MSGQ_SLOTS - 1)) == 0,
-	       "free-running counters need a power-of-two slot count");
-
 static void ifregion_layout(struct ifregion *r)
 {
 	r->hdr = (struct vmb_if_header *)r->base;
