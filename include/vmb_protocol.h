@@ -11,6 +11,9 @@
 #define VMB_PROTOCOL_H
 
 #include <linux/types.h>
+#ifdef __KERNEL__
+#include <linux/uuid.h>
+#endif
 
 #include "vmb_layout.h"
 
@@ -206,7 +209,50 @@ VMB_ASSERT_OFFSET(struct vmb_msg_version_response, host_version_max, 12);
 /*
  * GUIDs travel in the layout of the kernel's guid_t: the first three fields
  * little-endian, the last eight bytes as written.
+ *
+ * Each GUID is written once, as a macro that hands the 11 fields of its text
+ * form (lower-case hex, no 0x: 8, 4 and 4 digits, then 8 bytes of 2) to
+ * another macro, e.g. in a class header
+ *
+ *   #define VMB_CLASS_FOO_GUID(m) \
+ *	m(f9eaf8b6, 089b, 4cdb, a7, 2c, 27, 76, d8, c1, 79, 83)
+ *
+ * from which every form is generated, so they cannot disagree:
+ *
+ *   VMB_CLASS_FOO_GUID(VMB_GUID_STR)    "f9eaf8b6-089b-4cdb-a72c-2776d8c17983"
+ *   VMB_CLASS_FOO_GUID(VMB_GUID_BYTES)  { 0xb6, 0xf8, ... } (wire order)
+ *   VMB_CLASS_FOO_GUID(VMB_GUID_INIT)   GUID_INIT(0xf9eaf8b6, ...) (kernel)
+ *   VMB_CLASS_FOO_GUID(VMB_GUID_CHECK); each field has its number of digits
+ *
+ * The fields are pasted and stringified, never macro-expanded.
  */
+#define VMB_GUID_STR(a, b, c, d0, d1, d2, d3, d4, d5, d6, d7) \
+	VMB_GUID_JOIN(#a "-" #b "-" #c "-" #d0 #d1 "-" #d2 #d3 #d4 #d5 #d6 #d7)
+/* Only so that the string above is one expression: adjacent literals. */
+#define VMB_GUID_JOIN(...)	__VA_ARGS__
+
+#define VMB_GUID_BYTES(a, b, c, d0, d1, d2, d3, d4, d5, d6, d7) {	\
+	(0x##a) & 0xff, ((0x##a) >> 8) & 0xff,				\
+	((0x##a) >> 16) & 0xff, ((0x##a) >> 24) & 0xff,			\
+	(0x##b) & 0xff, ((0x##b) >> 8) & 0xff,				\
+	(0x##c) & 0xff, ((0x##c) >> 8) & 0xff,				\
+	0x##d0, 0x##d1, 0x##d2, 0x##d3, 0x##d4, 0x##d5, 0x##d6, 0x##d7	\
+}
+
+#ifdef __KERNEL__
+#define VMB_GUID_INIT(a, b, c, d0, d1, d2, d3, d4, d5, d6, d7) \
+	GUID_INIT(0x##a, 0x##b, 0x##c, 0x##d0, 0x##d1, 0x##d2, 0x##d3, \
+		  0x##d4, 0x##d5, 0x##d6, 0x##d7)
+#endif
+
+#define VMB_GUID_CHECK(a, b, c, d0, d1, d2, d3, d4, d5, d6, d7)	\
+	static_assert(sizeof(#a) == 9 && sizeof(#b) == 5 &&		\
+		      sizeof(#c) == 5 && sizeof(#d0) == 3 &&		\
+		      sizeof(#d1) == 3 && sizeof(#d2) == 3 &&		\
+		      sizeof(#d3) == 3 && sizeof(#d4) == 3 &&		\
+		      sizeof(#d5) == 3 && sizeof(#d6) == 3 &&		\
+		      sizeof(#d7) == 3, "GUID fields: 8-4-4-2-2-2-2-2-2-2-2 digits")
+
 struct vmb_msg_offer {
 	__u8 class_id[VMB_GUID_LEN];	/* device class */
 	__u8 instance_id[VMB_GUID_LEN];	/* this device, unique per host */
@@ -470,18 +516,10 @@ VMB_ASSERT_OFFSET(struct vmb_gpa_range, byte_offset, 4);
 VMB_ASSERT_OFFSET(struct vmb_gpa_range, pfn, 8);
 
 /*
- * Device classes.  Our own GUIDs, deliberately not Hyper-V's, so the in-tree
- * hv drivers and udev rules never mistake our devices for theirs.
+ * Device classes have GUIDs of our own, deliberately not Hyper-V's, so the
+ * in-tree hv drivers and udev rules never mistake our devices for theirs.
+ * Each class has its own header, include/vmb_<class>.h: its GUID (see
+ * VMB_GUID_STR above) and its packets' payloads.
  */
-#define VMB_CLASS_TEST_STR	"f9eaf8b6-089b-4cdb-a72c-2776d8c17983"
-/* Echo: the host returns each packet; see docs/protocol.md. */
-#define VMB_CLASS_ECHO_STR	"2fd630d0-e4f4-46c1-bb60-bbddd55fc556"
-
-#ifdef __KERNEL__
-#define VMB_CLASS_TEST		GUID_INIT(0xf9eaf8b6, 0x089b, 0x4cdb, 0xa7, 0x2c, \
-					  0x27, 0x76, 0xd8, 0xc1, 0x79, 0x83)
-#define VMB_CLASS_ECHO		GUID_INIT(0x2fd630d0, 0xe4f4, 0x46c1, 0xbb, 0x60, \
-					  0xbb, 0xdd, 0xd5, 0x5f, 0xc5, 0x56)
-#endif
 
 #endif /* VMB_PROTOCOL_H */

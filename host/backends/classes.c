@@ -4,6 +4,8 @@
 #include "backends/classes.h"
 #include "backends/echo.h"
 #include "core/guid.h"
+#include "vmb_echo.h"
+#include "vmb_test.h"
 
 const struct class_info class_table[] = {
 	{ "test", VMB_CLASS_TEST_STR, NULL },

@@ -9,14 +9,15 @@ uint64_t fnv1a64(uint64_t h, const void *p, size_t len)
 
 	while (len--) {
 		h ^= *b++;
-		h *= FNV1A64_PRIME;
+		h *= VMB_ECHO_FNV1A64_PRIME;
 	}
 	return h;
 }
 
 static void echo_gpa(struct channel *ch, const struct ring_pkt *pkt)
 {
-	uint64_t h = FNV1A64_BASIS, total = 0, reply[2];
+	uint64_t h = VMB_ECHO_FNV1A64_BASIS, total = 0;
+	struct vmb_echo_gpa_result reply;
 	uint32_t i, k;
 
 	for (i = 0; i < pkt->nr_ranges; i++) {
@@ -35,9 +36,9 @@ static void echo_gpa(struct channel *ch, const struct ring_pkt *pkt)
 			in = 0;
 		}
 	}
-	reply[0] = htole64(h);
-	reply[1] = htole64(total);
-	channel_send(ch, VMB_PKT_COMPLETION, 0, pkt->trans_id, reply,
+	reply.fnv1a64 = htole64(h);
+	reply.bytes = htole64(total);
+	channel_send(ch, VMB_PKT_COMPLETION, 0, pkt->trans_id, &reply,
 		     sizeof(reply));
 }
 

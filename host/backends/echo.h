@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
 /*
- * The echo device backend (class VMB_CLASS_ECHO_STR):
+ * The echo device backend (class VMB_CLASS_ECHO_STR, include/vmb_echo.h):
  *   INBAND          -> INBAND with the same trans_id and payload, or a
  *                      COMPLETION if VMB_PKT_F_COMPLETION_REQUESTED is set
- *   GPA_RANGE       -> COMPLETION, payload { le64 fnv1a64, le64 bytes } over
+ *   GPA_RANGE       -> COMPLETION, payload struct vmb_echo_gpa_result over
  *                      every byte the ranges describe, in order
  *   COMPLETION      -> ignored (counted in st.ignored)
  * Payloads are echoed as the descriptor describes them: (len8 - offset8) * 8
@@ -16,9 +16,7 @@
 #include <stdint.h>
 
 #include "core/channel.h"
-
-#define FNV1A64_BASIS	0xcbf29ce484222325ULL
-#define FNV1A64_PRIME	0x100000001b3ULL
+#include "vmb_echo.h"
 
 extern const struct chan_backend_ops echo_backend;
 

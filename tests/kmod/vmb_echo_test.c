@@ -31,12 +31,10 @@
 #include <linux/slab.h>
 
 #include "vmb.h"
-#include "vmb_protocol.h"
+#include "vmb_echo.h"
 
 #define ECHO_RING_SIZE		(64 * 1024)
 #define ECHO_MAX_THREADS	8
-#define ECHO_FNV_BASIS		0xcbf29ce484222325ULL
-#define ECHO_FNV_PRIME		0x100000001b3ULL
 
 /*
  * A request has two references while it is in flight: the sender's, until
@@ -86,7 +84,7 @@ static u64 echo_fnv(u64 h, const u8 *p, u32 len)
 {
 	while (len--) {
 		h ^= *p++;
-		h *= ECHO_FNV_PRIME;
+		h *= VMB_ECHO_FNV1A64_PRIME;
 	}
 	return h;
 }
@@ -118,16 +116,16 @@ static void echo_finish_one(struct echo_dev *ed)
 static bool echo_check(struct echo_req *req, const struct vmb_pkt *pkt,
 		       const u8 *buf)
 {
-	__le64 sum[2];
+	struct vmb_echo_gpa_result res;
 
 	if (pkt->type != VMB_PKT_COMPLETION)
 		return false;
 	if (req->gpa) {
-		if (pkt->len < sizeof(sum))
+		if (pkt->len < sizeof(res))
 			return false;
-		memcpy(sum, buf, sizeof(sum));
-		return le64_to_cpu(sum[0]) == req->fnv &&
-		       le64_to_cpu(sum[1]) == req->len;
+		memcpy(&res, buf, sizeof(res));
+		return le64_to_cpu(res.fnv1a64) == req->fnv &&
+		       le64_to_cpu(res.bytes) == req->len;
 	}
 	return pkt->len == ALIGN(req->len, 8) &&
 	       !memcmp(buf, req->data, req->len) &&
@@ -336,7 +334,7 @@ static int echo_gpa_one(struct echo_dev *ed, u32 maxbytes)
 	u32 nr = DIV_ROUND_UP(off + bytes, PAGE_SIZE), i, left, n;
 	struct echo_req *req;
 	struct page **pages;
-	u64 fnv = ECHO_FNV_BASIS;
+	u64 fnv = VMB_ECHO_FNV1A64_BASIS;
 	int ret = -ENOMEM;
 
 	pages = kcalloc(nr, sizeof(*pages), GFP_KERNEL);

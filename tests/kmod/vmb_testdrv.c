@@ -6,7 +6,7 @@
 #include <linux/module.h>
 
 #include "vmb.h"
-#include "vmb_protocol.h"
+#include "vmb_test.h"
 
 static int vmb_testdrv_probe(struct vmb_device *vdev,
 			     const struct vmb_device_id *id)

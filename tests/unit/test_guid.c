@@ -8,6 +8,8 @@
 
 #include "backends/classes.h"
 #include "core/guid.h"
+#include "vmb_echo.h"
+#include "vmb_test.h"
 
 static void test_parse_layout(void **state)
 {
@@ -87,6 +89,35 @@ static void test_helpers_and_classes(void **state)
 	assert_null(class_name(g));
 }
 
+/*
+ * Each class header defines its GUID once (include/vmb_protocol.h,
+ * VMB_GUID_STR): the text form, which the guest's modalias is made of, and
+ * the byte form must agree, in lower case, and stay what they always were.
+ */
+static void check_class_guid(const char *str, const uint8_t bytes[VMB_GUID_LEN],
+			     const char *want)
+{
+	char buf[GUID_STR_LEN + 1];
+	uint8_t g[VMB_GUID_LEN];
+
+	assert_string_equal(str, want);
+	assert_int_equal(guid_parse(str, g), 0);
+	assert_memory_equal(g, bytes, VMB_GUID_LEN);
+	assert_string_equal(guid_format(bytes, buf), str);
+}
+
+static void test_class_headers(void **state)
+{
+	static const uint8_t test[VMB_GUID_LEN] = VMB_CLASS_TEST_BYTES;
+	static const uint8_t echo[VMB_GUID_LEN] = VMB_CLASS_ECHO_BYTES;
+
+	(void)state;
+	check_class_guid(VMB_CLASS_TEST_STR, test,
+			 "f9eaf8b6-089b-4cdb-a72c-2776d8c17983");
+	check_class_guid(VMB_CLASS_ECHO_STR, echo,
+			 "2fd630d0-e4f4-46c1-bb60-bbddd55fc556");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -94,6 +125,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_bad_strings),
 		cmocka_unit_test(test_helpers_and_classes),
+		cmocka_unit_test(test_class_headers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
