@@ -28,9 +28,12 @@
 
 #define CHAN_BACKLOG_MAX	256	/* packets */
 
+struct evl;
+
 /* What channels need from the daemon (the transport and guest RAM). */
 struct chan_env {
 	const struct gmem *gmem;
+	struct evl *loop;	/* the daemon's event loop, for back ends */
 	uint8_t *h2g_events;	/* interface region + VMB_IF_H2G_EVENTS_OFF */
 	uint8_t *g2h_events;	/* interface region + VMB_IF_G2H_EVENTS_OFF */
 	unsigned int nr_vectors;

@@ -64,20 +64,23 @@ void control_reply_error(struct control_reply *r, const char *fmt, ...)
 		strcpy(r->err, "error");
 }
 
-int control_init(struct control *c, const char *path, int epfd,
-		 uint64_t tag_base, control_handler_fn *handler, void *ctx)
+static void control_accept(struct evl *loop, int fd, uint32_t events,
+			   void *arg);
+
+int control_init(struct control *c, const char *path, struct evl *loop,
+		 control_handler_fn *handler, void *ctx)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct epoll_event ev = { .events = EPOLLIN };
 	struct stat st;
 	int i, err;
 
 	memset(c, 0, sizeof(*c));
-	for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
 		c->cl[i].fd = -1;
+		c->cl[i].ctl = c;
+	}
 	c->listen_fd = -1;
-	c->epfd = epfd;
-	c->tag_base = tag_base;
+	c->loop = loop;
 	c->handler = handler;
 	c->ctx = ctx;
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -91,11 +94,15 @@ int control_init(struct control *c, const char *path, int epfd,
 	c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (c->listen_fd < 0)
 		return -errno;
-	ev.data.u64 = tag_base;
 	if (bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(c->listen_fd, 16) < 0 ||
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, c->listen_fd, &ev) < 0) {
+	    listen(c->listen_fd, 16) < 0) {
 		err = -errno;
+		close(c->listen_fd);
+		c->listen_fd = -1;
+		return err;
+	}
+	err = evl_add_fd(loop, c->listen_fd, EPOLLIN, control_accept, c);
+	if (err) {
 		close(c->listen_fd);
 		c->listen_fd = -1;
 		return err;
@@ -110,11 +117,12 @@ int control_init(struct control *c, const char *path, int epfd,
 
 static void client_close(struct control *c, struct control_client *cl)
 {
-	epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
+	evl_del_fd(c->loop, cl->fd);
 	close(cl->fd);
 	free(cl->out);
 	memset(cl, 0, sizeof(*cl));
 	cl->fd = -1;
+	cl->ctl = c;
 }
 
 void control_fini(struct control *c)
@@ -125,7 +133,7 @@ void control_fini(struct control *c)
 		if (c->cl[i].fd >= 0)
 			client_close(c, &c->cl[i]);
 	if (c->listen_fd >= 0) {
-		epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->listen_fd, NULL);
+		evl_del_fd(c->loop, c->listen_fd);
 		close(c->listen_fd);
 	}
 	c->listen_fd = -1;
@@ -135,20 +143,11 @@ void control_fini(struct control *c)
 	c->path = NULL;
 }
 
-bool control_owns_tag(const struct control *c, uint64_t tag)
-{
-	return tag >= c->tag_base && tag <= c->tag_base + CONTROL_MAX_CLIENTS;
-}
-
 static void set_want_out(struct control *c, struct control_client *cl, bool on)
 {
-	struct epoll_event ev;
-
 	if (cl->want_out == on)
 		return;
-	ev.events = on ? EPOLLOUT : EPOLLIN;
-	ev.data.u64 = c->tag_base + 1 + (uint64_t)(cl - c->cl);
-	if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, cl->fd, &ev) == 0)
+	if (evl_mod_fd(c->loop, cl->fd, on ? EPOLLOUT : EPOLLIN) == 0)
 		cl->want_out = on;
 }
 
@@ -293,10 +292,17 @@ static int client_input(struct control *c, struct control_client *cl)
 	}
 }
 
-static void control_accept(struct control *c)
+static void client_event(struct evl *loop, int fd, uint32_t events,
+			 void *arg);
+
+static void control_accept(struct evl *loop, int lfd, uint32_t events,
+			   void *arg)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct control *c = arg;
 	int fd, i;
+
+	(void)lfd;
+	(void)events;
 
 	for (;;) {
 		fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -318,25 +324,24 @@ static void control_accept(struct control *c)
 			close(fd);
 			continue;
 		}
-		ev.data.u64 = c->tag_base + 1 + (uint64_t)i;
-		if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		if (evl_add_fd(loop, fd, EPOLLIN, client_event, &c->cl[i]) < 0) {
 			close(fd);
 			continue;
 		}
 		memset(&c->cl[i], 0, sizeof(c->cl[i]));
+		c->cl[i].ctl = c;
 		c->cl[i].fd = fd;
 	}
 }
 
-void control_event(struct control *c, uint64_t tag, uint32_t events)
+static void client_event(struct evl *loop, int fd, uint32_t events,
+			 void *arg)
 {
-	struct control_client *cl;
+	struct control_client *cl = arg;
+	struct control *c = cl->ctl;
 
-	if (tag == c->tag_base) {
-		control_accept(c);
-		return;
-	}
-	cl = &c->cl[tag - c->tag_base - 1];
+	(void)loop;
+	(void)fd;
 	if (cl->fd < 0)
 		return;
 	if (events & EPOLLOUT) {

@@ -6,8 +6,7 @@
  * CONTROL_LINE_MAX bytes including the newline; a longer line, or one with
  * control characters, gets ERR (the former also closes the connection).
  *
- * The module registers its fds in the caller's epoll set; epoll data is
- * tag_base (listen socket) or tag_base + 1 + i (client i).
+ * The module watches its sockets on the caller's event loop.
  */
 #ifndef VMBUSD_CONTROL_H
 #define VMBUSD_CONTROL_H
@@ -15,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "core/evloop.h"
 
 #define CONTROL_LINE_MAX	1024
 #define CONTROL_MAX_CLIENTS	32
@@ -35,7 +36,10 @@ void control_reply_error(struct control_reply *r, const char *fmt, ...)
 /* Runs one command; line has no newline and only printable characters. */
 typedef void control_handler_fn(void *ctx, char *line, struct control_reply *r);
 
+struct control;
+
 struct control_client {
+	struct control *ctl;
 	int fd;			/* -1: slot free */
 	char in[CONTROL_LINE_MAX];
 	size_t in_len;
@@ -48,20 +52,15 @@ struct control_client {
 struct control {
 	int listen_fd;
 	char *path;
-	int epfd;
-	uint64_t tag_base;
+	struct evl *loop;
 	control_handler_fn *handler;
 	void *ctx;
 	struct control_client cl[CONTROL_MAX_CLIENTS];
 };
 
-int control_init(struct control *c, const char *path, int epfd,
-		 uint64_t tag_base, control_handler_fn *handler, void *ctx);
+int control_init(struct control *c, const char *path, struct evl *loop,
+		 control_handler_fn *handler, void *ctx);
 /* Close all clients and the listen socket; unlink the socket. */
 void control_fini(struct control *c);
-/* True if tag belongs to this module. */
-bool control_owns_tag(const struct control *c, uint64_t tag);
-/* Handle epoll events for a tag this module owns. */
-void control_event(struct control *c, uint64_t tag, uint32_t events);
 
 #endif

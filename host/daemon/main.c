@@ -3,7 +3,8 @@
  * vmbusd: the emulated hypervisor for one guest.  It serves QEMU's
  * ivshmem-doorbell device (interface region, doorbells, interrupts), maps
  * the guest's RAM, runs the channel-management protocol and answers
- * vmbusctl on the control socket.  Single-threaded, one epoll loop.
+ * vmbusctl on the control socket.  Single-threaded, one event loop
+ * (core/evloop.h).
  */
 #include <endian.h>
 #include <errno.h>
@@ -20,14 +21,6 @@
 #include "daemon/options.h"
 #include "daemon/vmbusd.h"
 
-enum {
-	TAG_SIGNAL = 1,
-	TAG_IVS_LISTEN,
-	TAG_IVS_CLIENT,
-	TAG_HOST_VEC = 0x100,		/* + vector */
-	TAG_CONTROL = 0x1000,		/* + 0 .. CONTROL_MAX_CLIENTS */
-};
-
 #define BACKLOG_FLUSH_RETRY_MS	100
 
 /* ------------------------------------------------------------------ */
@@ -38,6 +31,34 @@ static void signal_guest(struct vmbusd *d)
 
 	if (err)
 		log_warn("cannot signal the guest: %s", strerror(-err));
+}
+
+static void backlog_retry(struct evl *loop, struct evl_timer *t, void *arg);
+
+/*
+ * Messages wait in the h2g backlog for the guest to free slots; it rings
+ * when it does, but retry now and then even without a doorbell.
+ */
+static void backlog_watch(struct vmbusd *d)
+{
+	if (!d->h2g.bl_len || !ivshmem_has_client(&d->ivs))
+		evl_timer_cancel(&d->backlog_timer);
+	else if (!evl_timer_pending(&d->backlog_timer))
+		evl_timer_oneshot(d->loop, &d->backlog_timer,
+				  BACKLOG_FLUSH_RETRY_MS, backlog_retry, d);
+}
+
+static void backlog_retry(struct evl *loop, struct evl_timer *t, void *arg)
+{
+	struct vmbusd *d = arg;
+	uint32_t before = d->h2g.prod;
+
+	(void)loop;
+	(void)t;
+	msgq_tx_flush(&d->h2g);
+	if (d->h2g.prod != before)
+		signal_guest(d);
+	backlog_watch(d);
 }
 
 static void ops_send(void *ctx, const struct vmb_msg *m)
@@ -58,6 +79,7 @@ static void ops_send(void *ctx, const struct vmb_msg *m)
 	msgq_tx_post(&d->h2g, m);
 	if (d->h2g.prod != before)
 		signal_guest(d);
+	backlog_watch(d);
 }
 
 static void ops_corrupt_h2g_index(void *ctx)
@@ -101,6 +123,7 @@ static void service_queues(struct vmbusd *d)
 	msgq_rx_drain(&d->g2h, on_guest_msg, d, &wake);
 	if (wake || d->h2g.prod != before)
 		signal_guest(d);
+	backlog_watch(d);
 }
 
 static void reset_region(struct vmbusd *d)
@@ -110,36 +133,68 @@ static void reset_region(struct vmbusd *d)
 	msgq_rx_reset(&d->g2h);
 }
 
-static int epoll_add(struct vmbusd *d, int fd, uint64_t tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
-
-	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
 static void client_detach(struct vmbusd *d)
 {
 	unsigned int v;
 
 	/*
 	 * QEMU holds the eventfds too, so closing ours would not remove
-	 * them from the epoll set: delete them explicitly.
+	 * them from the epoll set: stop watching them first.
 	 */
-	epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->ivs.client_fd, NULL);
+	evl_del_fd(d->loop, d->ivs.client_fd);
 	for (v = 0; v < d->ivs.nr_vectors; v++)
 		if (d->ivs.host_efd[v] >= 0)
-			epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->ivs.host_efd[v], NULL);
+			evl_del_fd(d->loop, d->ivs.host_efd[v]);
 	ivshmem_drop_client(&d->ivs);
 	chanmgr_transport_reset(&d->cm);
 	reset_region(d);
+	backlog_watch(d);
 	log_info("ivshmem: client detached");
 }
 
-static void client_attach(struct vmbusd *d)
+/* QEMU's socket: it never sends anything; EOF means it is gone. */
+static void on_client(struct evl *loop, int fd, uint32_t events, void *arg)
 {
+	struct vmbusd *d = arg;
+
+	(void)loop;
+	(void)fd;
+	if (!ivshmem_has_client(&d->ivs))
+		return;
+	if ((events & (EPOLLHUP | EPOLLERR)) ||
+	    ivshmem_client_input(&d->ivs) < 0)
+		client_detach(d);
+}
+
+/* The guest rang the Doorbell with vector v. */
+static void on_host_vector(struct evl *loop, int fd, uint32_t events,
+			   void *arg)
+{
+	struct vmbusd_vector *vec = arg;
+	struct vmbusd *d = vec->d;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	if (!ivshmem_has_client(&d->ivs))
+		return;
+	ivshmem_ack_host(&d->ivs, vec->v);
+	if (vec->v == VMB_VECTOR_MSG)
+		service_queues(d);
+	else if (vec->v == VMB_VECTOR_CHANNEL)
+		chanmgr_channel_events(&d->cm);
+	else
+		log_debug("doorbell on unused vector %u", vec->v);
+}
+
+static void on_listen(struct evl *loop, int fd, uint32_t events, void *arg)
+{
+	struct vmbusd *d = arg;
 	unsigned int v;
 	int r;
 
+	(void)fd;
+	(void)events;
 	r = ivshmem_server_accept(&d->ivs);
 	if (r < 0) {
 		log_err("ivshmem: accept: %s", strerror(-r));
@@ -148,15 +203,26 @@ static void client_attach(struct vmbusd *d)
 	if (r == 0)
 		return;
 	/* The region is fresh: set up at start, reset on every detach. */
-	if (epoll_add(d, d->ivs.client_fd, TAG_IVS_CLIENT) < 0)
-		goto fail;
-	for (v = 0; v < d->ivs.nr_vectors; v++)
-		if (epoll_add(d, d->ivs.host_efd[v], TAG_HOST_VEC + v) < 0)
-			goto fail;
-	return;
-fail:
-	log_err("epoll: %s", strerror(errno));
-	client_detach(d);
+	r = evl_add_fd(loop, d->ivs.client_fd, EPOLLIN, on_client, d);
+	for (v = 0; !r && v < d->ivs.nr_vectors; v++)
+		r = evl_add_fd(loop, d->ivs.host_efd[v], EPOLLIN,
+			       on_host_vector, &d->vec[v]);
+	if (r) {
+		log_err("event loop: %s", strerror(-r));
+		client_detach(d);
+	}
+}
+
+static void on_signal(struct evl *loop, int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	(void)arg;
+	if (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		log_info("signal %u: exiting", si.ssi_signo);
+		evl_stop(loop);
+	}
 }
 
 static int add_cmdline_offers(struct vmbusd *d, const struct options *o)
@@ -188,75 +254,13 @@ static int add_cmdline_offers(struct vmbusd *d, const struct options *o)
 	return 0;
 }
 
-static void handle_event(struct vmbusd *d, uint64_t tag, uint32_t events)
-{
-	struct signalfd_siginfo si;
-
-	if (tag == TAG_SIGNAL) {
-		if (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
-			log_info("signal %u: exiting", si.ssi_signo);
-			d->quit = true;
-		}
-	} else if (tag == TAG_IVS_LISTEN) {
-		client_attach(d);
-	} else if (tag == TAG_IVS_CLIENT) {
-		if (!ivshmem_has_client(&d->ivs))
-			return;
-		if ((events & (EPOLLHUP | EPOLLERR)) ||
-		    ivshmem_client_input(&d->ivs) < 0)
-			client_detach(d);
-	} else if (tag >= TAG_HOST_VEC && tag < TAG_HOST_VEC + VMB_MAX_VECTORS) {
-		unsigned int v = (unsigned int)(tag - TAG_HOST_VEC);
-
-		if (!ivshmem_has_client(&d->ivs))
-			return;
-		ivshmem_ack_host(&d->ivs, v);
-		if (v == VMB_VECTOR_MSG)
-			service_queues(d);
-		else if (v == VMB_VECTOR_CHANNEL)
-			chanmgr_channel_events(&d->cm);
-		else
-			log_debug("doorbell on unused vector %u", v);
-	} else if (control_owns_tag(&d->ctl, tag)) {
-		control_event(&d->ctl, tag, events);
-	}
-}
-
-static int run(struct vmbusd *d)
-{
-	struct epoll_event ev[16];
-	int i, n, timeout;
-
-	while (!d->quit) {
-		/* Retry the backlog now and then even without a doorbell. */
-		timeout = d->h2g.bl_len && ivshmem_has_client(&d->ivs) ?
-			  BACKLOG_FLUSH_RETRY_MS : -1;
-		n = epoll_wait(d->epfd, ev, 16, timeout);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_err("epoll_wait: %s", strerror(errno));
-			return -1;
-		}
-		if (n == 0 && d->h2g.bl_len) {
-			uint32_t before = d->h2g.prod;
-
-			msgq_tx_flush(&d->h2g);
-			if (d->h2g.prod != before)
-				signal_guest(d);
-		}
-		for (i = 0; i < n && !d->quit; i++)
-			handle_event(d, ev[i].data.u64, ev[i].events);
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct vmbusd *d;
 	struct options o;
 	sigset_t mask;
 	FILE *logf = NULL;
+	unsigned int v;
 	int err, ret = 1;
 
 	if (vmbusd_parse_options(argc, argv, &o) < 0)
@@ -277,16 +281,25 @@ int main(int argc, char **argv)
 		log_err("out of memory");
 		goto out_log;
 	}
-	d->epfd = d->sigfd = -1;
+	d->sigfd = -1;
 	d->gmem.fd = -1;
 	d->ifr.fd = -1;
 	d->ivs.listen_fd = d->ivs.client_fd = -1;
 	d->ctl.listen_fd = -1;
+	for (v = 0; v < VMB_MAX_VECTORS; v++) {
+		d->vec[v].d = d;
+		d->vec[v].v = v;
+	}
+	d->loop = evl_create();
+	if (!d->loop) {
+		log_err("cannot create the event loop: %s", strerror(errno));
+		goto out_free;
+	}
 
 	err = gmem_open(&d->gmem, o.guest_ram);
 	if (err) {
 		log_err("cannot map guest RAM %s: %s", o.guest_ram, strerror(-err));
-		goto out_free;
+		goto out_loop;
 	}
 	log_info("guest RAM %s: %llu MiB, %u range(s)", o.guest_ram,
 		 (unsigned long long)(d->gmem.size >> 20), d->gmem.nr_ranges);
@@ -309,35 +322,36 @@ int main(int argc, char **argv)
 	d->chan_env.nr_vectors = o.vectors;
 	d->chan_env.notify = ops_notify_vector;
 	d->chan_env.ctx = d;
+	d->chan_env.loop = d->loop;
 	chanmgr_attach_env(&d->cm, &d->chan_env);
 	if (add_cmdline_offers(d, &o) < 0)
 		goto out_msgq;
 
-	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (d->epfd < 0) {
-		log_err("epoll_create1: %s", strerror(errno));
-		goto out_msgq;
-	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	d->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (d->sigfd < 0 || epoll_add(d, d->sigfd, TAG_SIGNAL) < 0) {
+	if (d->sigfd < 0) {
 		log_err("signalfd: %s", strerror(errno));
-		goto out_epoll;
+		goto out_msgq;
+	}
+	err = evl_add_fd(d->loop, d->sigfd, EPOLLIN, on_signal, d);
+	if (err) {
+		log_err("event loop: %s", strerror(-err));
+		goto out_sigfd;
 	}
 	err = ivshmem_server_init(&d->ivs, o.ivshmem_socket, d->ifr.fd, o.vectors);
 	if (err) {
 		log_err("cannot listen on %s: %s", o.ivshmem_socket, strerror(-err));
-		goto out_epoll;
+		goto out_sigfd;
 	}
-	if (epoll_add(d, d->ivs.listen_fd, TAG_IVS_LISTEN) < 0) {
-		log_err("epoll: %s", strerror(errno));
+	err = evl_add_fd(d->loop, d->ivs.listen_fd, EPOLLIN, on_listen, d);
+	if (err) {
+		log_err("event loop: %s", strerror(-err));
 		goto out_ivs;
 	}
-	err = control_init(&d->ctl, o.control, d->epfd, TAG_CONTROL,
-			   vmbusd_command, d);
+	err = control_init(&d->ctl, o.control, d->loop, vmbusd_command, d);
 	if (err) {
 		log_err("cannot listen on %s: %s", o.control, strerror(-err));
 		goto out_ivs;
@@ -346,16 +360,17 @@ int main(int argc, char **argv)
 	if (logf)
 		fprintf(stderr, "vmbusd: ready\n");
 
-	if (run(d) == 0)
+	err = evl_run(d->loop);
+	if (err)
+		log_err("event loop: %s", strerror(-err));
+	else
 		ret = 0;
 
 	control_fini(&d->ctl);
 out_ivs:
 	ivshmem_server_fini(&d->ivs);
-out_epoll:
-	if (d->sigfd >= 0)
-		close(d->sigfd);
-	close(d->epfd);
+out_sigfd:
+	close(d->sigfd);
 out_msgq:
 	chanmgr_fini(&d->cm);
 	msgq_tx_fini(&d->h2g);
@@ -363,6 +378,8 @@ out_ifr:
 	ifregion_destroy(&d->ifr);
 out_gmem:
 	gmem_close(&d->gmem);
+out_loop:
+	evl_destroy(d->loop);
 out_free:
 	free(d);
 out_log:

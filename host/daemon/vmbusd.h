@@ -11,13 +11,23 @@
 #include <stdint.h>
 
 #include "core/chanmgr.h"
+#include "core/evloop.h"
 #include "core/gmem.h"
 #include "core/msgq.h"
 #include "daemon/control.h"
 #include "transport/ifregion.h"
 #include "transport/ivshmem.h"
 
+struct vmbusd;
+
+/* What a host vector's eventfd callback needs to know. */
+struct vmbusd_vector {
+	struct vmbusd *d;
+	unsigned int v;
+};
+
 struct vmbusd {
+	struct evl *loop;
 	struct gmem gmem;
 	struct ifregion ifr;
 	struct msgq_tx h2g;
@@ -26,9 +36,9 @@ struct vmbusd {
 	struct chan_env chan_env;
 	struct ivshmem_server ivs;
 	struct control ctl;
-	int epfd;
+	struct vmbusd_vector vec[VMB_MAX_VECTORS];
+	struct evl_timer backlog_timer;	/* retries the h2g backlog */
 	int sigfd;
-	bool quit;
 };
 
 /*
