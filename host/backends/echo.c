@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/* The echo device class: see backends/echo.h and include/vmb_echo.h. */
 #include <endian.h>
+#include <string.h>
 
 #include "backends/echo.h"
+#include "core/chanmgr.h"
+#include "core/cmd.h"
+#include "core/log.h"
 
 uint64_t fnv1a64(uint64_t h, const void *p, size_t len)
 {
@@ -59,8 +64,48 @@ static void echo_packet(struct channel *ch, const struct ring_pkt *pkt)
 	}
 }
 
-const struct chan_backend_ops echo_backend = {
+/* echo-pause RELID, echo-resume RELID: for the flow-control tests. */
+static void echo_cmd_pause(struct chanmgr *cm, int argc, char **argv,
+			   struct cmd_reply *r)
+{
+	bool pause = strcmp(argv[0], "echo-pause") == 0;
+	struct channel *ch;
+	const char *err;
+	uint32_t relid;
+
+	if (argc != 2) {
+		cmd_reply_error(r, "usage: %s RELID", argv[0]);
+		return;
+	}
+	if (cmd_parse_relid(argv[1], &relid) < 0) {
+		cmd_reply_error(r, "bad relid '%s'", argv[1]);
+		return;
+	}
+	ch = chanmgr_open_channel(cm, relid, &err);
+	if (ch && ch->be != &vmbd_backend_echo) {
+		ch = NULL;
+		err = "not an echo channel";
+	}
+	if (!ch) {
+		cmd_reply_error(r, "%s %u: %s", argv[0], relid, err);
+		return;
+	}
+	channel_set_paused(ch, pause);
+	log_info("relid %u: %s", relid, pause ? "paused" : "resumed");
+}
+
+static const struct vmbd_class_cmd echo_commands[] = {
+	{ "echo-pause", "echo-pause RELID  (stop consuming the channel's guest-to-host ring)",
+	  echo_cmd_pause },
+	{ "echo-resume", "echo-resume RELID", echo_cmd_pause },
+	{ NULL, NULL, NULL }
+};
+
+VMBD_BACKEND(echo) = {
 	.name = "echo",
+	.guid = VMB_CLASS_ECHO_BYTES,
+	.help = "answers each packet: INBAND in kind, GPA_RANGE with a checksum of the ranges",
 	.subchannels = true,
 	.packet = echo_packet,
+	.commands = echo_commands,
 };

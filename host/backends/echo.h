@@ -8,6 +8,10 @@
  *   COMPLETION      -> ignored (counted in st.ignored)
  * Payloads are echoed as the descriptor describes them: (len8 - offset8) * 8
  * bytes, i.e. including the sender's padding to 8 bytes.
+ *
+ * Control commands: echo-pause RELID stops consuming the channel's
+ * guest-to-host ring (the flow-control tests fill it), echo-resume RELID
+ * consumes it again.
  */
 #ifndef VMBUSD_ECHO_H
 #define VMBUSD_ECHO_H
@@ -18,7 +22,7 @@
 #include "core/channel.h"
 #include "vmb_echo.h"
 
-extern const struct chan_backend_ops echo_backend;
+extern VMBD_BACKEND(echo);
 
 uint64_t fnv1a64(uint64_t h, const void *p, size_t len);
 

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/classes.h"
 #include "core/chanmgr.h"
 #include "core/guid.h"
+#include "vmb_test.h"
 
 /* ------------------------------------------------------------------ */
 /* Validation table                                                    */
@@ -356,6 +356,7 @@ static void free_channel(struct chanmgr *cm, uint32_t relid)
 		for (r = 1; r < VMB_MAX_RELID; r++)
 			if (is_sub_of(cm, r, relid))
 				cm->chan[r].parent = 0;
+	vmbd_conf_put(cm->chan[relid].conf);
 	memset(&cm->chan[relid], 0, sizeof(cm->chan[relid]));
 }
 
@@ -690,8 +691,7 @@ static const char *handle_open_channel(struct chanmgr *cm, const struct vmb_msg 
 		why = "target_vcpu has no interrupt vector";
 	if (!why) {
 		ch = channel_open(cm->env, relid, g, le32toh(o.in_ring_page),
-				  (uint32_t)vector, class_backend(c->class_id),
-				  &status, &why);
+				  (uint32_t)vector, c->be, c->conf, &status, &why);
 		if (ch) {
 			c->open = ch;
 			log_info("relid %u opened: rings %u+%u bytes, vector %u",
@@ -804,7 +804,6 @@ static uint32_t lowest_free_relid(const struct chanmgr *cm);
 static const char *handle_request_subchannels(struct chanmgr *cm, const struct vmb_msg *m)
 {
 	struct vmb_msg_request_subchannels rq;
-	const struct chan_backend_ops *be;
 	struct chanmgr_channel *c;
 	uint32_t relid, count, have, nfree, r, i;
 	unsigned int sup;
@@ -826,8 +825,7 @@ static const char *handle_request_subchannels(struct chanmgr *cm, const struct v
 	have = chanmgr_nr_subchannels(cm, relid);
 	if (count > VMB_MAX_SUBCHANNELS - have)
 		return "REQUEST_SUBCHANNELS: more than VMB_MAX_SUBCHANNELS in all";
-	be = class_backend(c->class_id);
-	if (!be || !be->subchannels) {
+	if (!c->be || !c->be->subchannels) {
 		cm->subchan_ignored++;
 		if (log_ratelimit_ok(&chan_msg_rl, &sup))
 			log_info("REQUEST_SUBCHANNELS relid %u ignored: the class has no sub-channels",
@@ -852,6 +850,8 @@ static const char *handle_request_subchannels(struct chanmgr *cm, const struct v
 		s->state = CHANMGR_CHAN_OFFERED;
 		memcpy(s->class_id, c->class_id, VMB_GUID_LEN);
 		memcpy(s->instance_id, c->instance_id, VMB_GUID_LEN);
+		s->be = c->be;
+		s->conf = vmbd_conf_get(c->conf);
 		s->sub_index = free_sub_index(cm, relid);
 		s->parent = relid;
 		log_info("relid %u: sub-channel %u offered as relid %u", relid,
@@ -890,8 +890,8 @@ const char *chanmgr_chan_state_name(const struct chanmgr_channel *ch)
 	return ch->open ? "open" : "offered";
 }
 
-static struct channel *open_channel_of(struct chanmgr *cm, uint32_t relid,
-				       const char **err)
+struct channel *chanmgr_open_channel(struct chanmgr *cm, uint32_t relid,
+				     const char **err)
 {
 	if (!chanmgr_channel(cm, relid)) {
 		*err = "no such channel";
@@ -902,17 +902,6 @@ static struct channel *open_channel_of(struct chanmgr *cm, uint32_t relid,
 		return NULL;
 	}
 	return cm->chan[relid].open;
-}
-
-int chanmgr_set_paused(struct chanmgr *cm, uint32_t relid, bool paused,
-		       const char **err)
-{
-	struct channel *ch = open_channel_of(cm, relid, err);
-
-	if (!ch)
-		return -1;
-	channel_set_paused(ch, paused);
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -951,8 +940,9 @@ const struct chanmgr_channel *chanmgr_channel(const struct chanmgr *cm,
 }
 
 int chanmgr_add_channel(struct chanmgr *cm, const uint8_t class_id[VMB_GUID_LEN],
-			const uint8_t instance_id[VMB_GUID_LEN], uint32_t *relid,
-			const char **err)
+			const uint8_t instance_id[VMB_GUID_LEN],
+			const struct vmbd_backend *be, struct vmbd_conf *conf,
+			uint32_t *relid, const char **err)
 {
 	uint32_t r;
 
@@ -972,6 +962,8 @@ int chanmgr_add_channel(struct chanmgr *cm, const uint8_t class_id[VMB_GUID_LEN]
 	cm->chan[r].state = CHANMGR_CHAN_OFFERED;
 	memcpy(cm->chan[r].class_id, class_id, VMB_GUID_LEN);
 	memcpy(cm->chan[r].instance_id, instance_id, VMB_GUID_LEN);
+	cm->chan[r].be = be;
+	cm->chan[r].conf = conf;
 	if (cm->connected)
 		send_offer(cm, r);
 	*relid = r;
@@ -1056,9 +1048,10 @@ static void send_raw(struct chanmgr *cm, uint32_t type, uint32_t len,
 
 static int fresh_offer(struct vmb_msg_offer *o, uint32_t relid, const char **err)
 {
-	uint8_t class_id[VMB_GUID_LEN], inst[VMB_GUID_LEN];
+	static const uint8_t class_id[VMB_GUID_LEN] = VMB_CLASS_TEST_BYTES;
+	uint8_t inst[VMB_GUID_LEN];
 
-	if (class_lookup("test", class_id) < 0 || guid_random(inst) < 0) {
+	if (guid_random(inst) < 0) {
 		*err = "cannot make a GUID";
 		return -1;
 	}
@@ -1182,7 +1175,7 @@ int chanmgr_inject_channel(struct chanmgr *cm, const char *kind, uint32_t relid,
 		*err = "unknown channel fault kind";
 		return -1;
 	}
-	ch = open_channel_of(cm, relid, err);
+	ch = chanmgr_open_channel(cm, relid, err);
 	if (!ch)
 		return -1;
 	if (strcmp(kind, "gpadl-unknown") == 0) {

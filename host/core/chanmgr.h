@@ -28,6 +28,8 @@ struct chanmgr_channel {
 	enum chanmgr_chan_state state;
 	uint8_t class_id[VMB_GUID_LEN];
 	uint8_t instance_id[VMB_GUID_LEN];
+	const struct vmbd_backend *be;	/* NULL: packets are ignored */
+	struct vmbd_conf *conf;		/* the device's options (a reference) */
 	struct channel *open;		/* non-NULL while the guest has it open */
 	/*
 	 * Sub-channels (REQUEST_SUBCHANNELS): sub_index 1..VMB_MAX_SUBCHANNELS
@@ -82,9 +84,9 @@ void chanmgr_channel_events(struct chanmgr *cm);
 unsigned int chanmgr_nr_subchannels(const struct chanmgr *cm, uint32_t relid);
 /* "offered", "open" or "rescinding". */
 const char *chanmgr_chan_state_name(const struct chanmgr_channel *ch);
-/* echo-pause / echo-resume on an open channel.  0 or -1 with *err. */
-int chanmgr_set_paused(struct chanmgr *cm, uint32_t relid, bool paused,
-		       const char **err);
+/* The open channel at relid, or NULL with *err (no such channel, not open). */
+struct channel *chanmgr_open_channel(struct chanmgr *cm, uint32_t relid,
+				     const char **err);
 
 /*
  * Check a (private copy of a) guest message against the validation table:
@@ -103,12 +105,15 @@ int chanmgr_handle(struct chanmgr *cm, const struct vmb_msg *m);
 void chanmgr_transport_reset(struct chanmgr *cm);
 
 /*
- * Add a channel (lowest free relid) and offer it now if connected.
- * Returns 0 with *relid set, or -1 with *err set.
+ * Add a channel (lowest free relid) and offer it now if connected.  be is
+ * the class's back end (NULL: none, its packets are ignored), conf the
+ * device's options or NULL; the channel takes over the caller's reference
+ * to conf if it succeeds.  Returns 0 with *relid set, or -1 with *err set.
  */
 int chanmgr_add_channel(struct chanmgr *cm, const uint8_t class_id[VMB_GUID_LEN],
-			const uint8_t instance_id[VMB_GUID_LEN], uint32_t *relid,
-			const char **err);
+			const uint8_t instance_id[VMB_GUID_LEN],
+			const struct vmbd_backend *be, struct vmbd_conf *conf,
+			uint32_t *relid, const char **err);
 /*
  * Rescind a channel: RESCIND if connected (freed on RELID_RELEASED), freed
  * at once otherwise.  Rescinding a primary first rescinds each of its

@@ -32,8 +32,9 @@ static bool pow2(uint32_t v)
 
 struct channel *channel_open(const struct chan_env *env, uint32_t relid,
 			     struct gpadl *g, uint32_t in_ring_page,
-			     uint32_t vector, const struct chan_backend_ops *be,
-			     uint32_t *status, const char **why)
+			     uint32_t vector, const struct vmbd_backend *be,
+			     const struct vmbd_conf *conf, uint32_t *status,
+			     const char **why)
 {
 	struct channel *ch;
 
@@ -74,6 +75,7 @@ struct channel *channel_open(const struct chan_env *env, uint32_t relid,
 	ch->env = env;
 	ch->gpadl = g;
 	ch->be = be;
+	ch->conf = conf;
 	if (be && be->open && be->open(ch) < 0) {
 		*why = "backend refused the channel";
 		goto fail;
@@ -295,7 +297,7 @@ static bool consume_batch(struct channel *ch, uint32_t write)
 		}
 		ch->st.rx_pkts++;
 		ch->st.rx_bytes += len + RING_TRAILER_SIZE;
-		if (ch->be)
+		if (ch->be && ch->be->packet)
 			ch->be->packet(ch, &pkt);
 		else
 			ch->st.ignored++;

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/backend.h"
 #include "core/gmem.h"
 #include "core/gpadl.h"
 #include "core/ring.h"
@@ -52,18 +53,6 @@ struct chan_stats {
 	uint64_t retargets;		/* MODIFY_CHANNEL moves (channel_retarget) */
 };
 
-struct channel;
-
-/* A device backend.  All hooks but packet are optional. */
-struct chan_backend_ops {
-	const char *name;
-	bool subchannels;		/* REQUEST_SUBCHANNELS is honoured */
-	int (*open)(struct channel *ch);
-	void (*close)(struct channel *ch);
-	/* One validated packet; answer with channel_send(). */
-	void (*packet)(struct channel *ch, const struct ring_pkt *pkt);
-};
-
 struct chan_bl_entry {
 	struct chan_bl_entry *next;
 	struct vmb_pkt_desc desc;
@@ -87,8 +76,9 @@ struct channel {
 	bool paused;			/* echo-pause: do not consume */
 	bool broken;
 	bool signal;			/* signal the guest at the end of the pass */
-	const struct chan_backend_ops *be;
-	void *be_priv;
+	const struct vmbd_backend *be;	/* NULL: a class vmbusd does not know */
+	const struct vmbd_conf *conf;	/* the device's options, or NULL */
+	void *be_priv;			/* the back end's, from its open() */
 	struct chan_stats st;
 };
 
@@ -102,8 +92,9 @@ struct channel {
  */
 struct channel *channel_open(const struct chan_env *env, uint32_t relid,
 			     struct gpadl *g, uint32_t in_ring_page,
-			     uint32_t vector, const struct chan_backend_ops *be,
-			     uint32_t *status, const char **why);
+			     uint32_t vector, const struct vmbd_backend *be,
+			     const struct vmbd_conf *conf, uint32_t *status,
+			     const char **why);
 /* Stop touching the rings at once and free everything. */
 void channel_close(struct channel *ch);
 /* One pass: backlog, then the guest's ring (see above). */

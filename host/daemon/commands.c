@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
  * vmbusd's control commands (vmbusctl COMMAND ...): one table, each entry a
- * name, its usage line (what "help" prints) and its handler.
+ * name, its usage line (what "help" prints) and its handler.  After it come
+ * the device classes' own commands, from the registry.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/classes.h"
+#include "backends/registry.h"
 #include "core/guid.h"
 #include "core/log.h"
 #include "daemon/vmbusd.h"
@@ -21,36 +22,34 @@ static const char *state_name(const struct vmbusd *d)
 }
 
 static void cmd_status(struct vmbusd *d, int argc, char **argv,
-		       struct control_reply *r)
+		       struct cmd_reply *r)
 {
 	char vbuf[16], cbuf[GUID_STR_LEN + 1], ibuf[GUID_STR_LEN + 1];
 	uint32_t relid;
 
 	(void)argv;
 	if (argc != 1) {
-		control_reply_error(r, "usage: status");
+		cmd_reply_error(r, "usage: status");
 		return;
 	}
-	control_reply_line(r, "state: %s", state_name(d));
-	control_reply_line(r, "version: %s", d->cm.connected ?
-			   chanmgr_version_str(d->cm.version, vbuf) : "-");
-	control_reply_line(r, "connects: %llu", (unsigned long long)d->cm.connects);
-	control_reply_line(r, "unloads: %llu", (unsigned long long)d->cm.unloads);
-	control_reply_line(r, "rejected: %llu", (unsigned long long)d->cm.rejected);
-	control_reply_line(r, "gpadls: %u", d->cm.gpadls.nr);
-	control_reply_line(r, "stray_events: %llu",
-			   (unsigned long long)d->cm.stray_events);
-	control_reply_line(r, "subchannel_requests_ignored: %llu",
-			   (unsigned long long)d->cm.subchan_ignored);
+	cmd_reply_line(r, "state: %s", state_name(d));
+	cmd_reply_line(r, "version: %s", d->cm.connected ?
+		       chanmgr_version_str(d->cm.version, vbuf) : "-");
+	cmd_reply_line(r, "connects: %llu", (unsigned long long)d->cm.connects);
+	cmd_reply_line(r, "unloads: %llu", (unsigned long long)d->cm.unloads);
+	cmd_reply_line(r, "rejected: %llu", (unsigned long long)d->cm.rejected);
+	cmd_reply_line(r, "gpadls: %u", d->cm.gpadls.nr);
+	cmd_reply_line(r, "stray_events: %llu",
+		       (unsigned long long)d->cm.stray_events);
+	cmd_reply_line(r, "subchannel_requests_ignored: %llu",
+		       (unsigned long long)d->cm.subchan_ignored);
 	for (relid = 1; relid < VMB_MAX_RELID; relid++) {
 		const struct chanmgr_channel *ch = chanmgr_channel(&d->cm, relid);
 		const struct chan_stats *st;
 		char counters[640] = "", g2h[64], h2g[64];
-		const char *name;
 
 		if (!ch)
 			continue;
-		name = class_name(ch->class_id);
 		if (ch->open) {
 			st = &ch->open->st;
 			ring_describe(&ch->open->in, g2h, sizeof(g2h));
@@ -70,23 +69,25 @@ static void cmd_status(struct vmbusd *d, int argc, char **argv,
 				 (unsigned long long)st->retargets, g2h, h2g,
 				 ch->open->bl_len);
 		}
-		control_reply_line(r, "channel: relid=%u class=%s class_id=%s instance=%s state=%s%s sub=%u",
-				   relid, name ? name : "unknown",
-				   guid_format(ch->class_id, cbuf),
-				   guid_format(ch->instance_id, ibuf),
-				   chanmgr_chan_state_name(ch), counters,
-				   ch->sub_index);
+		cmd_reply_line(r, "channel: relid=%u class=%s class_id=%s instance=%s state=%s%s sub=%u",
+			       relid, ch->be ? ch->be->name : "unknown",
+			       guid_format(ch->class_id, cbuf),
+			       guid_format(ch->instance_id, ibuf),
+			       chanmgr_chan_state_name(ch), counters,
+			       ch->sub_index);
 	}
 }
 
 int vmbusd_add_offer(struct vmbusd *d, const char *class, const char *inst,
-		     uint32_t *relid, uint8_t instance[VMB_GUID_LEN],
-		     const char **err)
+		     char *const *opts, unsigned int nr_opts, uint32_t *relid,
+		     uint8_t instance[VMB_GUID_LEN], const char **err)
 {
+	const struct vmbd_backend *be;
 	uint8_t class_id[VMB_GUID_LEN];
+	struct vmbd_conf *conf;
 
-	if (class_lookup(class, class_id) < 0) {
-		*err = "unknown class (not a class name or a GUID)";
+	if (registry_lookup(class, class_id, &be) < 0) {
+		*err = "unknown class (not a class name or a GUID; see 'classes')";
 		return -1;
 	}
 	if (inst) {
@@ -98,32 +99,46 @@ int vmbusd_add_offer(struct vmbusd *d, const char *class, const char *inst,
 		*err = "cannot generate a GUID";
 		return -1;
 	}
-	return chanmgr_add_channel(&d->cm, class_id, instance, relid, err);
+	if (vmbd_conf_parse(be, opts, nr_opts, &conf, err) < 0)
+		return -1;
+	if (chanmgr_add_channel(&d->cm, class_id, instance, be, conf, relid,
+				err) < 0) {
+		vmbd_conf_put(conf);
+		return -1;
+	}
+	return 0;
 }
 
+/* offer CLASS [INSTANCE] [OPTION...]: an INSTANCE is a GUID, options are not. */
 static void cmd_offer(struct vmbusd *d, int argc, char **argv,
-		      struct control_reply *r)
+		      struct cmd_reply *r)
 {
 	uint8_t instance[VMB_GUID_LEN];
 	char ibuf[GUID_STR_LEN + 1];
-	const char *err;
+	const char *err, *inst = NULL;
 	uint32_t relid;
+	int first_opt = 2;
 
-	if (argc < 2 || argc > 3) {
-		control_reply_error(r, "usage: offer CLASS [INSTANCE]");
+	if (argc < 2) {
+		cmd_reply_error(r, "usage: offer CLASS [INSTANCE] [OPTION...]");
 		return;
 	}
-	if (vmbusd_add_offer(d, argv[1], argc == 3 ? argv[2] : NULL, &relid,
-		      instance, &err) < 0) {
-		control_reply_error(r, "%s", err);
+	if (argc > 2 && guid_parse(argv[2], instance) == 0) {
+		inst = argv[2];
+		first_opt = 3;
+	}
+	if (vmbusd_add_offer(d, argv[1], inst, argv + first_opt,
+			     (unsigned int)(argc - first_opt), &relid, instance,
+			     &err) < 0) {
+		cmd_reply_error(r, "%s", err);
 		return;
 	}
 	log_info("offered relid %u instance %s", relid, guid_format(instance, ibuf));
-	control_reply_line(r, "relid=%u instance=%s", relid, ibuf);
+	cmd_reply_line(r, "relid=%u instance=%s", relid, ibuf);
 }
 
 static void cmd_rescind(struct vmbusd *d, int argc, char **argv,
-			struct control_reply *r)
+			struct cmd_reply *r)
 {
 	uint8_t instance[VMB_GUID_LEN];
 	const char *err;
@@ -132,7 +147,7 @@ static void cmd_rescind(struct vmbusd *d, int argc, char **argv,
 	char *end;
 
 	if (argc != 2) {
-		control_reply_error(r, "usage: rescind RELID|INSTANCE");
+		cmd_reply_error(r, "usage: rescind RELID|INSTANCE");
 		return;
 	}
 	if (guid_parse(argv[1], instance) == 0) {
@@ -142,56 +157,41 @@ static void cmd_rescind(struct vmbusd *d, int argc, char **argv,
 		v = strtoul(argv[1], &end, 10);
 		if (errno || *end || end == argv[1] || argv[1][0] == '-' ||
 		    v >= VMB_MAX_RELID) {
-			control_reply_error(r, "bad relid or instance '%s'", argv[1]);
+			cmd_reply_error(r, "bad relid or instance '%s'", argv[1]);
 			return;
 		}
 		relid = (uint32_t)v;
 	}
 	if (chanmgr_rescind(&d->cm, relid, &err) < 0) {
-		control_reply_error(r, "%s", err);
+		cmd_reply_error(r, "%s", err);
 		return;
 	}
 	log_info("rescinded relid %u", relid);
 }
 
-static int parse_relid(const char *s, uint32_t *relid)
+/* One line per registered class: name, class GUID, what it does. */
+static void cmd_classes(struct vmbusd *d, int argc, char **argv,
+			struct cmd_reply *r)
 {
-	unsigned long v;
-	char *end;
+	const struct vmbd_backend *const *be;
+	char gbuf[GUID_STR_LEN + 1];
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || s[0] == '-' || v == 0 ||
-	    v >= VMB_MAX_RELID)
-		return -1;
-	*relid = (uint32_t)v;
-	return 0;
-}
-
-static void cmd_echo_pause(struct vmbusd *d, int argc, char **argv,
-			   struct control_reply *r)
-{
-	bool pause = strcmp(argv[0], "echo-pause") == 0;
-	const char *err;
-	uint32_t relid;
-
-	if (argc != 2) {
-		control_reply_error(r, "usage: %s RELID", argv[0]);
+	(void)d;
+	(void)argv;
+	if (argc != 1) {
+		cmd_reply_error(r, "usage: classes");
 		return;
 	}
-	if (parse_relid(argv[1], &relid) < 0) {
-		control_reply_error(r, "bad relid '%s'", argv[1]);
-		return;
-	}
-	if (chanmgr_set_paused(&d->cm, relid, pause, &err) < 0) {
-		control_reply_error(r, "%s %u: %s", argv[0], relid, err);
-		return;
-	}
-	log_info("relid %u: %s", relid, pause ? "paused" : "resumed");
+	for (be = vmbd_registry; *be; be++)
+		cmd_reply_line(r, "%-6s %s  %s%s%s%s", (*be)->name,
+			       guid_format((*be)->guid, gbuf), (*be)->help,
+			       (*be)->subchannels ? " (sub-channels)" : "",
+			       (*be)->opts_help ? "; options: " : "",
+			       (*be)->opts_help ? (*be)->opts_help : "");
 }
 
 static void cmd_inject(struct vmbusd *d, int argc, char **argv,
-		       struct control_reply *r)
+		       struct cmd_reply *r)
 {
 	char kinds[512] = "";
 	const char *err;
@@ -203,17 +203,17 @@ static void cmd_inject(struct vmbusd *d, int argc, char **argv,
 			break;
 	if (argc >= 2 && chanmgr_channel_inject_kinds[i]) {
 		if (argc != 3) {
-			control_reply_error(r, "inject %s: needs RELID (an open channel)",
-					    argv[1]);
+			cmd_reply_error(r, "inject %s: needs RELID (an open channel)",
+					argv[1]);
 			return;
 		}
-		if (parse_relid(argv[2], &relid) < 0) {
-			control_reply_error(r, "inject %s: bad relid '%s'", argv[1],
-					    argv[2]);
+		if (cmd_parse_relid(argv[2], &relid) < 0) {
+			cmd_reply_error(r, "inject %s: bad relid '%s'", argv[1],
+					argv[2]);
 			return;
 		}
 		if (chanmgr_inject_channel(&d->cm, argv[1], relid, &err) < 0) {
-			control_reply_error(r, "inject %s %u: %s", argv[1], relid, err);
+			cmd_reply_error(r, "inject %s %u: %s", argv[1], relid, err);
 			return;
 		}
 		log_info("injected fault '%s' on relid %u", argv[1], relid);
@@ -225,7 +225,7 @@ static void cmd_inject(struct vmbusd *d, int argc, char **argv,
 				break;
 		if (chanmgr_inject_kinds[i]) {
 			if (chanmgr_inject(&d->cm, argv[1], &err) < 0) {
-				control_reply_error(r, "inject %s: %s", argv[1], err);
+				cmd_reply_error(r, "inject %s: %s", argv[1], err);
 				return;
 			}
 			log_info("injected fault '%s'", argv[1]);
@@ -241,63 +241,68 @@ static void cmd_inject(struct vmbusd *d, int argc, char **argv,
 		strcat(kinds, i ? "|" : "");
 		strcat(kinds, chanmgr_channel_inject_kinds[i]);
 	}
-	control_reply_error(r, "unknown fault kind or wrong arguments; usage: inject %s RELID",
-			    kinds);
+	cmd_reply_error(r, "unknown fault kind or wrong arguments; usage: inject %s RELID",
+			kinds);
 }
 
 static void cmd_help(struct vmbusd *d, int argc, char **argv,
-		     struct control_reply *r);
+		     struct cmd_reply *r);
 
 static const struct command {
 	const char *name;
 	const char *usage;
 	void (*fn)(struct vmbusd *d, int argc, char **argv,
-		   struct control_reply *r);
+		   struct cmd_reply *r);
 } commands[] = {
 	{ "status", "status", cmd_status },
-	{ "offer", "offer CLASS [INSTANCE]", cmd_offer },
+	{ "classes", "classes  (the device classes: name, class GUID, what it does)", cmd_classes },
+	{ "offer", "offer CLASS [INSTANCE] [OPTION...]", cmd_offer },
 	{ "rescind", "rescind RELID|INSTANCE  (a primary's sub-channels are rescinded first; an INSTANCE names the primary)", cmd_rescind },
 	{ "inject", "inject KIND  (KIND: short|overlong|unknown-type|bad-relid|dup-offer|dup-instance|rescind-unknown|nil-guid|bad-flags|bad-index)", cmd_inject },
 	{ "inject", "inject KIND RELID  (open channel; KIND: ring-index|ring-len|ring-offset|unknown-completion|gpadl-unknown; after ring-* the host-to-guest ring is garbage: the guest must mark the channel broken and close it)", cmd_inject },
-	{ "echo-pause", "echo-pause RELID  (stop consuming the channel's guest-to-host ring)", cmd_echo_pause },
-	{ "echo-resume", "echo-resume RELID", cmd_echo_pause },
 	{ "help", "help", cmd_help },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void cmd_help(struct vmbusd *d, int argc, char **argv,
-		     struct control_reply *r)
+		     struct cmd_reply *r)
 {
+	const struct vmbd_backend *const *be;
+	const struct vmbd_class_cmd *c;
 	unsigned int i;
 
 	(void)d;
 	(void)argc;
 	(void)argv;
 	for (i = 0; i < NR_COMMANDS; i++)
-		control_reply_line(r, "%s", commands[i].usage);
+		cmd_reply_line(r, "%s", commands[i].usage);
+	for (be = vmbd_registry; *be; be++)
+		for (c = (*be)->commands; c && c->name; c++)
+			cmd_reply_line(r, "%s", c->usage);
 }
 
 #define MAX_ARGS 8
 
-void vmbusd_command(void *ctx, char *line, struct control_reply *r)
+void vmbusd_command(void *ctx, char *line, struct cmd_reply *r)
 {
 	struct vmbusd *d = ctx;
 	char *argv[MAX_ARGS + 1], *save = NULL, *tok;
+	const struct vmbd_class_cmd *c;
 	unsigned int i;
 	int argc = 0;
 
 	for (tok = strtok_r(line, " \t", &save); tok;
 	     tok = strtok_r(NULL, " \t", &save)) {
 		if (argc == MAX_ARGS) {
-			control_reply_error(r, "too many arguments");
+			cmd_reply_error(r, "too many arguments");
 			return;
 		}
 		argv[argc++] = tok;
 	}
 	argv[argc] = NULL;
 	if (argc == 0) {
-		control_reply_error(r, "empty command (try 'help')");
+		cmd_reply_error(r, "empty command (try 'help')");
 		return;
 	}
 	for (i = 0; i < NR_COMMANDS; i++) {
@@ -306,5 +311,10 @@ void vmbusd_command(void *ctx, char *line, struct control_reply *r)
 			return;
 		}
 	}
-	control_reply_error(r, "unknown command (try 'help')");
+	c = registry_find_cmd(argv[0]);
+	if (c) {
+		c->fn(&d->cm, argc, argv, r);
+		return;
+	}
+	cmd_reply_error(r, "unknown command (try 'help')");
 }

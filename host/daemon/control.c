@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,59 +9,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "core/cmd.h"
 #include "core/log.h"
 #include "daemon/control.h"
-
-static void reply_vappend(struct control_reply *r, const char *fmt, va_list ap)
-{
-	va_list aq;
-	int n;
-
-	if (r->oom)
-		return;
-	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	if (n < 0)
-		return;
-	if (r->len + (size_t)n + 2 > r->cap) {
-		size_t cap = r->cap ? r->cap : 256;
-		char *p;
-
-		while (r->len + (size_t)n + 2 > cap)
-			cap *= 2;
-		p = realloc(r->buf, cap);
-		if (!p) {
-			r->oom = true;
-			return;
-		}
-		r->buf = p;
-		r->cap = cap;
-	}
-	vsnprintf(r->buf + r->len, (size_t)n + 1, fmt, ap);
-	r->len += (size_t)n;
-	r->buf[r->len++] = '\n';
-}
-
-void control_reply_line(struct control_reply *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	reply_vappend(r, fmt, ap);
-	va_end(ap);
-}
-
-void control_reply_error(struct control_reply *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(r->err, sizeof(r->err), fmt, ap);
-	va_end(ap);
-	if (!r->err[0])
-		strcpy(r->err, "error");
-}
 
 static void control_accept(struct evl *loop, int fd, uint32_t events,
 			   void *arg);
@@ -196,13 +145,13 @@ static int client_queue(struct control_client *cl, const char *p, size_t len)
 	return 0;
 }
 
-static int client_reply(struct control_client *cl, struct control_reply *r)
+static int client_reply(struct control_client *cl, struct cmd_reply *r)
 {
 	char final[sizeof(r->err) + 8];
 	int n;
 
 	if (r->oom)
-		control_reply_error(r, "out of memory");
+		cmd_reply_error(r, "out of memory");
 	if (r->err[0])
 		n = snprintf(final, sizeof(final), "ERR %s\n", r->err);
 	else
@@ -228,14 +177,14 @@ static bool line_is_clean(const char *s, size_t len)
 static int client_run_line(struct control *c, struct control_client *cl,
 			   char *line, size_t len)
 {
-	struct control_reply r;
+	struct cmd_reply r;
 	int ret;
 
 	memset(&r, 0, sizeof(r));
 	if (len && line[len - 1] == '\r')
 		line[--len] = '\0';
 	if (!line_is_clean(line, len))
-		control_reply_error(&r, "invalid characters in command");
+		cmd_reply_error(&r, "invalid characters in command");
 	else
 		c->handler(c->ctx, line, &r);
 	ret = client_reply(cl, &r);

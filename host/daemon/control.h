@@ -15,26 +15,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cmd.h"
 #include "core/evloop.h"
 
 #define CONTROL_LINE_MAX	1024
 #define CONTROL_MAX_CLIENTS	32
 #define CONTROL_OUT_MAX		(4u << 20)	/* unread output before we give up */
 
-struct control_reply {
-	char *buf;		/* body lines */
-	size_t len, cap;
-	bool oom;
-	char err[256];		/* non-empty: the reply is ERR err */
-};
-
-void control_reply_line(struct control_reply *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void control_reply_error(struct control_reply *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 /* Runs one command; line has no newline and only printable characters. */
-typedef void control_handler_fn(void *ctx, char *line, struct control_reply *r);
+typedef void control_handler_fn(void *ctx, char *line, struct cmd_reply *r);
 
 struct control;
 

@@ -225,6 +225,9 @@ static void on_signal(struct evl *loop, int fd, uint32_t events, void *arg)
 	}
 }
 
+#define MAX_OFFER_OPTS	16
+
+/* --offer CLASS[:INSTANCE][,OPTION...] */
 static int add_cmdline_offers(struct vmbusd *d, const struct options *o)
 {
 	uint8_t instance[VMB_GUID_LEN];
@@ -232,7 +235,8 @@ static int add_cmdline_offers(struct vmbusd *d, const struct options *o)
 	unsigned int i;
 
 	for (i = 0; i < o->nr_offers; i++) {
-		char buf[128], *colon;
+		char buf[1024], *colon, *opt[MAX_OFFER_OPTS], *save = NULL;
+		unsigned int nr_opts = 0;
 		const char *err;
 		uint32_t relid;
 
@@ -241,10 +245,18 @@ static int add_cmdline_offers(struct vmbusd *d, const struct options *o)
 			return -1;
 		}
 		strcpy(buf, o->offers[i]);
+		strtok_r(buf, ",", &save);
+		while ((opt[nr_opts] = strtok_r(NULL, ",", &save))) {
+			if (++nr_opts == MAX_OFFER_OPTS) {
+				log_err("--offer %s: too many options", o->offers[i]);
+				return -1;
+			}
+		}
 		colon = strchr(buf, ':');
 		if (colon)
 			*colon++ = '\0';
-		if (vmbusd_add_offer(d, buf, colon, &relid, instance, &err) < 0) {
+		if (vmbusd_add_offer(d, buf, colon, opt, nr_opts, &relid,
+				     instance, &err) < 0) {
 			log_err("--offer %s: %s", o->offers[i], err);
 			return -1;
 		}

@@ -6,19 +6,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends/registry.h"
 #include "core/chanmgr.h"
+#include "core/guid.h"
 #include "daemon/options.h"
 
 void vmbusd_usage(FILE *f)
 {
+	const struct vmbd_backend *const *be;
+	char gbuf[GUID_STR_LEN + 1];
+
 	fprintf(f,
 "usage: vmbusd --ivshmem-socket PATH --guest-ram FILE --control PATH\n"
-"              [--vectors N] [--offer CLASS[:INSTANCE]]... [--version-range MIN-MAX]\n"
-"              [--log FILE] [-v|--verbose]\n"
+"              [--vectors N] [--offer CLASS[:INSTANCE][,OPTION...]]...\n"
+"              [--version-range MIN-MAX] [--log FILE] [-v|--verbose]\n"
 "  --vectors N          ivshmem vectors, must equal QEMU's vectors= (default 4, max %d)\n"
-"  --offer CLASS[:GUID] offer a channel from the start; CLASS is a name or a GUID\n"
-"  --version-range A-B  protocol versions spoken, e.g. 1.0-1.0 (the default)\n",
+"  --offer CLASS[:GUID][,OPTION...]\n"
+"                       offer a channel from the start; CLASS is a class name\n"
+"                       or a GUID, OPTION (KEY or KEY=VALUE) is the class's\n"
+"  --version-range A-B  protocol versions spoken, e.g. 1.0-1.0 (the default)\n"
+"device classes:\n",
 		VMB_MAX_VECTORS);
+	for (be = vmbd_registry; *be; be++) {
+		fprintf(f, "  %-6s %s\n         %s%s\n", (*be)->name,
+			guid_format((*be)->guid, gbuf), (*be)->help,
+			(*be)->subchannels ? " (sub-channels)" : "");
+		if ((*be)->opts_help)
+			fprintf(f, "         options: %s\n", (*be)->opts_help);
+	}
 }
 
 static int parse_range(const char *s, uint32_t *lo, uint32_t *hi)

@@ -43,14 +43,15 @@ struct vmbusd {
 
 /*
  * Offer a channel of class (a class name or a GUID) with the given
- * instance GUID (NULL: a random one).  Returns 0 with *relid and instance
- * set, or -1 with *err.
+ * instance GUID (NULL: a random one) and device options (KEY or KEY=VALUE,
+ * for the class's parse_opt).  Returns 0 with *relid and instance set, or
+ * -1 with *err.
  */
 int vmbusd_add_offer(struct vmbusd *d, const char *class, const char *inst,
-		     uint32_t *relid, uint8_t instance[VMB_GUID_LEN],
-		     const char **err);
+		     char *const *opts, unsigned int nr_opts, uint32_t *relid,
+		     uint8_t instance[VMB_GUID_LEN], const char **err);
 
 /* The control socket's handler: one command line, parsed and run. */
-void vmbusd_command(void *ctx, char *line, struct control_reply *r);
+void vmbusd_command(void *ctx, char *line, struct cmd_reply *r);
 
 #endif

@@ -2,7 +2,8 @@
 /*
  * vmbusctl: send one command to vmbusd's control socket and print the
  * answer.  Exit 0 on OK, 1 on ERR (message on stderr), 2 on usage or
- * connection errors.
+ * connection errors.  It knows no device class: vmbusd's "classes" and
+ * "help" list them and their commands, from vmbusd's registry.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,16 +32,19 @@ static void usage(FILE *f)
 "                           tx_bytes= doorbells= interrupts= ring_full= ... vector=\n"
 "                           (signalled vector) retargets=; every one ends sub=N:\n"
 "                           0 for a primary, 1.. for a sub-channel)\n"
-"  offer CLASS [INSTANCE]   offer a channel (CLASS: a name such as 'test', or a GUID)\n"
+"  classes                  the device classes vmbusd serves: name, class GUID, what\n"
+"                           it does\n"
+"  offer CLASS [INSTANCE] [OPTION...]\n"
+"                           offer a channel (CLASS: a name from 'classes', or a GUID;\n"
+"                           OPTION: KEY or KEY=VALUE, the class's own)\n"
 "  rescind RELID|INSTANCE   hot-remove a channel (a primary: its sub-channels first;\n"
 "                           INSTANCE names the primary)\n"
 "  inject KIND              send a malformed message to the guest (tests)\n"
 "  inject KIND RELID        corrupt an open channel (ring-index, ring-len, ring-offset,\n"
 "                           unknown-completion, gpadl-unknown); after ring-* the\n"
 "                           guest must mark the channel broken and close it\n"
-"  echo-pause RELID         stop consuming a channel's guest-to-host ring\n"
-"  echo-resume RELID        consume it again\n"
-"  help                     list the commands vmbusd knows\n");
+"  help                     list every command vmbusd knows, the device classes'\n"
+"                           own included\n");
 }
 
 int main(int argc, char **argv)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "backends/classes.h"
+#include "backends/registry.h"
 #include "core/chanmgr.h"
 #include "core/guid.h"
 #include "core/log.h"
@@ -51,7 +51,7 @@ static int setup_range(void **state, uint32_t lo, uint32_t hi)
 	assert_non_null(f);
 	log_init(NULL, VMBD_LOG_QUIET);
 	chanmgr_init(&f->cm, &cap_ops, f, lo, hi);
-	assert_int_equal(class_lookup("test", f->test_class), 0);
+	memcpy(f->test_class, vmbd_backend_test.guid, VMB_GUID_LEN);
 	*state = f;
 	return 0;
 }
@@ -115,7 +115,8 @@ static uint32_t add_channel(struct fixture *f, uint8_t inst[VMB_GUID_LEN])
 	uint32_t relid = 0;
 
 	assert_int_equal(guid_random(inst), 0);
-	assert_int_equal(chanmgr_add_channel(&f->cm, f->test_class, inst, &relid, &err), 0);
+	assert_int_equal(chanmgr_add_channel(&f->cm, f->test_class, inst, &vmbd_backend_test,
+					     NULL, &relid, &err), 0);
 	return relid;
 }
 
@@ -326,12 +327,14 @@ static void test_offers_rescind_unload(void **state)
 	/* hot add while connected: offered at once */
 	f->nout = 0;
 	assert_int_equal(guid_random(again), 0);
-	assert_int_equal(chanmgr_add_channel(&f->cm, f->test_class, again, &relid, &err), 0);
+	assert_int_equal(chanmgr_add_channel(&f->cm, f->test_class, again, &vmbd_backend_test,
+					     NULL, &relid, &err), 0);
 	assert_int_equal(relid, 4);
 	assert_int_equal(f->nout, 1);
 	assert_int_equal(le32toh(out_offer(f, 0).relid), 4);
 	/* duplicate instance refused */
-	assert_int_equal(chanmgr_add_channel(&f->cm, f->test_class, inst[0], &relid, &err), -1);
+	assert_int_equal(chanmgr_add_channel(&f->cm, f->test_class, inst[0], &vmbd_backend_test,
+					     NULL, &relid, &err), -1);
 
 	/* rescind 2 -> RESCIND; released -> free; relid 2 reused */
 	f->nout = 0;
@@ -421,10 +424,12 @@ static void test_table_full(void **state)
 	for (i = 1; i < VMB_MAX_RELID; i++)
 		assert_int_equal(add_channel(f, inst), i);
 	assert_int_equal(guid_random(inst), 0);
-	assert_int_equal(chanmgr_add_channel(&f->cm, f->test_class, inst, &relid, &err), -1);
+	assert_int_equal(chanmgr_add_channel(&f->cm, f->test_class, inst, &vmbd_backend_test,
+					     NULL, &relid, &err), -1);
 	assert_string_equal(err, "channel table full");
 	memset(inst, 0, sizeof(inst));
-	assert_int_equal(chanmgr_add_channel(&f->cm, f->test_class, inst, &relid, &err), -1);
+	assert_int_equal(chanmgr_add_channel(&f->cm, f->test_class, inst, &vmbd_backend_test,
+					     NULL, &relid, &err), -1);
 	assert_int_equal(chanmgr_inject(&f->cm, "nil-guid", &err), -1);
 }
 

@@ -57,7 +57,8 @@ static int setup(void **state)
 	for (i = 0; i < 5; i++)
 		le[i] = htole64(pfns[i]);
 	gpadl_add_frames(g, f->m, le, 5);
-	f->ch = channel_open(&f->env, RELID, g, 3, 3, &echo_backend, &st, &why);
+	f->ch = channel_open(&f->env, RELID, g, 3, 3, &vmbd_backend_echo, NULL,
+			     &st, &why);
 	assert_non_null(f->ch);
 	assert_int_equal(g->users, 1);
 	assert_int_equal(ring_init_tx(&f->gin, g->page, 3), 0);

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "backends/classes.h"
+#include "backends/registry.h"
 #include "core/chanmgr.h"
 #include "core/guid.h"
 #include "core/log.h"
@@ -57,9 +57,10 @@ static int setup(void **state)
 	chanmgr_attach_env(&f->cm, &f->env);
 	m = msg(VMB_MSG_INITIATE_CONTACT, sizeof(c), &c, sizeof(c));
 	assert_int_equal(chanmgr_handle(&f->cm, &m), 0);
-	assert_int_equal(class_lookup("echo", cls), 0);
+	memcpy(cls, vmbd_backend_echo.guid, VMB_GUID_LEN);
 	assert_int_equal(guid_random(inst), 0);
-	assert_int_equal(chanmgr_add_channel(&f->cm, cls, inst, &f->relid, &err), 0);
+	assert_int_equal(chanmgr_add_channel(&f->cm, cls, inst, &vmbd_backend_echo,
+					     NULL, &f->relid, &err), 0);
 	f->nout = 0;
 	*state = f;
 	return 0;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "backends/classes.h"
+#include "backends/registry.h"
 #include "core/guid.h"
 #include "vmb_echo.h"
 #include "vmb_test.h"
@@ -74,19 +74,26 @@ static void test_bad_strings(void **state)
 static void test_helpers_and_classes(void **state)
 {
 	uint8_t g[VMB_GUID_LEN] = { 0 }, c[VMB_GUID_LEN];
+	const struct vmbd_backend *be;
 
 	(void)state;
 	assert_true(guid_is_nil(g));
 	g[15] = 1;
 	assert_false(guid_is_nil(g));
-	assert_int_equal(class_lookup("test", c), 0);
-	assert_string_equal(class_name(c), "test");
-	assert_int_equal(class_lookup(VMB_CLASS_TEST_STR, g), 0);
+	assert_int_equal(registry_lookup("test", c, &be), 0);
+	assert_ptr_equal(be, &vmbd_backend_test);
+	assert_ptr_equal(registry_find_guid(c), &vmbd_backend_test);
+	assert_int_equal(registry_lookup(VMB_CLASS_TEST_STR, g, &be), 0);
+	assert_ptr_equal(be, &vmbd_backend_test);
 	assert_true(guid_equal(c, g));
-	assert_int_equal(class_lookup("nosuchclass", g), -1);
-	assert_int_equal(class_lookup("00000000-0000-0000-0000-000000000000", g), -1);
-	assert_int_equal(class_lookup("12345678-1234-1234-1234-123456789abc", g), 0);
-	assert_null(class_name(g));
+	assert_int_equal(registry_lookup("nosuchclass", g, &be), -1);
+	assert_int_equal(registry_lookup("00000000-0000-0000-0000-000000000000",
+					 g, &be), -1);
+	/* a GUID vmbusd does not know is a class without a back end */
+	assert_int_equal(registry_lookup("12345678-1234-1234-1234-123456789abc",
+					 g, &be), 0);
+	assert_null(be);
+	assert_null(registry_find_guid(g));
 }
 
 /*

@@ -9,9 +9,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
-#include "backends/classes.h"
+#include "backends/registry.h"
 #include "core/chanmgr.h"
 #include "core/guid.h"
 #include "core/log.h"
@@ -69,8 +71,8 @@ static int setup(void **state)
 	f->env.notify = notify;
 	f->env.ctx = f;
 	chanmgr_attach_env(&f->cm, &f->env);
-	assert_int_equal(class_lookup("test", f->test_class), 0);
-	assert_int_equal(class_lookup("echo", f->echo_class), 0);
+	memcpy(f->test_class, vmbd_backend_test.guid, VMB_GUID_LEN);
+	memcpy(f->echo_class, vmbd_backend_echo.guid, VMB_GUID_LEN);
 	*state = f;
 	return 0;
 }
@@ -151,7 +153,9 @@ static uint32_t add_channel(struct fx *f, const uint8_t *class_id,
 	uint32_t relid = 0;
 
 	assert_int_equal(guid_random(inst), 0);
-	assert_int_equal(chanmgr_add_channel(&f->cm, class_id, inst, &relid, &err), 0);
+	assert_int_equal(chanmgr_add_channel(&f->cm, class_id, inst,
+					     registry_find_guid(class_id), NULL,
+					     &relid, &err), 0);
 	return relid;
 }
 
@@ -418,7 +422,8 @@ static void test_subchannels(void **state)
 	assert_int_equal(chanmgr_nr_subchannels(&f->cm, test2), 0);
 	/* the instance still names the primary; no second primary with it */
 	assert_int_equal(chanmgr_find_instance(&f->cm, inst), primary);
-	assert_int_equal(chanmgr_add_channel(&f->cm, f->echo_class, inst, &r, &err), -1);
+	assert_int_equal(chanmgr_add_channel(&f->cm, f->echo_class, inst,
+					     &vmbd_backend_echo, NULL, &r, &err), -1);
 	assert_string_equal(err, "duplicate instance GUID");
 
 	/* a sub-channel is a channel: rings, its own echo, its own vector */
@@ -629,6 +634,98 @@ static void test_subchannels_forgotten(void **state)
 	assert_int_equal(f->cm.rejected, 0);
 }
 
+/*
+ * A back end with device options: a primary's options reach each of its
+ * sub-channels, and are freed once, with the last channel of the device.
+ */
+struct fake_conf {
+	unsigned int depth;
+};
+
+static unsigned int fake_frees, fake_opens;
+static const struct fake_conf *fake_seen;
+
+static int fake_parse(void **conf, const char *key, const char *value,
+		      const char **err)
+{
+	struct fake_conf *c = *conf;
+
+	if (strcmp(key, "depth") || !value) {
+		*err = "unknown option";
+		return -1;
+	}
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		assert_non_null(c);
+		*conf = c;
+	}
+	c->depth = (unsigned int)atoi(value);
+	return 0;
+}
+
+static void fake_free(void *conf)
+{
+	fake_frees++;
+	free(conf);
+}
+
+static int fake_open(struct channel *ch)
+{
+	fake_opens++;
+	fake_seen = ch->conf ? ch->conf->conf : NULL;
+	return 0;
+}
+
+static const struct vmbd_backend fake_be = {
+	.name = "fake",
+	.help = "options and sub-channels",
+	.subchannels = true,
+	.parse_opt = fake_parse,
+	.free_conf = fake_free,
+	.open = fake_open,
+};
+
+static void test_device_options(void **state)
+{
+	struct fx *f = *state;
+	char opt0[] = "depth=3", opt1[] = "depth=7";
+	char *opts[] = { opt0, opt1 };
+	uint8_t cls[VMB_GUID_LEN], inst[VMB_GUID_LEN];
+	struct vmbd_conf *conf;
+	struct vmb_msg m;
+	uint32_t primary, sub;
+	const char *err;
+
+	fake_frees = fake_opens = 0;
+	fake_seen = NULL;
+	assert_int_equal(guid_random(cls), 0);
+	assert_int_equal(guid_random(inst), 0);
+	assert_int_equal(vmbd_conf_parse(&fake_be, opts, 2, &conf, &err), 0);
+	assert_int_equal(((struct fake_conf *)conf->conf)->depth, 7);
+	assert_int_equal(chanmgr_add_channel(&f->cm, cls, inst, &fake_be, conf,
+					     &primary, &err), 0);
+	connect_guest(f);
+	open_channel(f, primary, 0);
+	assert_int_equal(fake_opens, 1);
+	assert_ptr_equal(fake_seen, conf->conf);
+	m = subreq_msg(primary, 2);
+	handle_ok(f, &m);
+	assert_int_equal(f->nout, 2);
+	assert_int_equal(conf->refs, 3);
+	sub = le32toh(out_offer(f, 1).relid);
+	assert_ptr_equal(f->cm.chan[sub].conf, conf);
+	fake_seen = NULL;
+	open_channel(f, sub, 1);
+	assert_int_equal(fake_opens, 2);
+	assert_ptr_equal(fake_seen, conf->conf);
+	/* the guest goes: sub-channels are forgotten, the primary stays */
+	chanmgr_transport_reset(&f->cm);
+	assert_int_equal(conf->refs, 1);
+	assert_int_equal(fake_frees, 0);
+	assert_int_equal(chanmgr_rescind(&f->cm, primary, &err), 0);
+	assert_int_equal(fake_frees, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +735,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_subchannels_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subchannels_rescind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subchannels_forgotten, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_options, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR MIT) */
+/*
+ * A device class's back end: everything vmbusd knows about a class, in one
+ * struct.  A back end is one file in backends/ that defines
+ *
+ *	VMBD_BACKEND(echo) = {
+ *		.name = "echo",
+ *		.guid = VMB_CLASS_ECHO_BYTES,	(include/vmb_echo.h)
+ *		.help = "...",
+ *		.packet = echo_packet,
+ *		...
+ *	};
+ *
+ * and one line in backends/list.h, the registry's list.  vmbusd's --help,
+ * --offer, offer and classes commands and its command table all come from
+ * that list; nothing in core/ or daemon/ names a class.
+ *
+ * A back end talks to its channels through core/channel.h (channel_send(),
+ * channel_set_paused(), ...) and to the event loop through core/evloop.h
+ * (ch->env->loop).  Everything runs on the loop's thread.
+ */
+#ifndef VMBUSD_BACKEND_H
+#define VMBUSD_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmb_protocol.h"
+
+struct channel;
+struct chanmgr;
+struct cmd_reply;
+struct ring_pkt;
+
+/* A control command of the class's own: "vmbusctl NAME ARGS...". */
+struct vmbd_class_cmd {
+	const char *name;	/* "echo-pause": starts with "CLASS-" */
+	const char *usage;	/* one line, for vmbusctl help */
+	/* argv[0] is the name; answer through r (core/cmd.h) */
+	void (*fn)(struct chanmgr *cm, int argc, char **argv,
+		   struct cmd_reply *r);
+};
+
+struct vmbd_backend {
+	const char *name;		/* --offer NAME, vmbusctl offer NAME */
+	uint8_t guid[VMB_GUID_LEN];	/* class GUID, wire (guid_t) order */
+	const char *help;		/* one line, for --help and classes */
+	bool subchannels;		/* REQUEST_SUBCHANNELS is honoured */
+
+	/*
+	 * Device options: --offer CLASS[:INSTANCE],OPT[,OPT...] and vmbusctl
+	 * offer CLASS [INSTANCE] OPT...  Each OPT is KEY or KEY=VALUE and
+	 * gets one call (value NULL for a bare KEY) that records it in
+	 * *conf, which starts NULL and is the back end's to allocate.
+	 * Returns 0, or -1 with *err.  free_conf frees what parse_opt built,
+	 * once the device and all its channels are gone.  NULL parse_opt:
+	 * the class takes no options.
+	 */
+	int (*parse_opt)(void **conf, const char *key, const char *value,
+			 const char **err);
+	void (*free_conf)(void *conf);
+	const char *opts_help;		/* "KEY=VALUE: ..." for --help */
+
+	/*
+	 * Channel operations, all optional.  open may refuse (< 0: the guest
+	 * gets OPEN_RESULT NO_RESOURCES); close undoes it; packet gets each
+	 * validated packet of the guest-to-host ring, in order, and answers
+	 * with channel_send().  No packet: packets are counted and ignored.
+	 */
+	int (*open)(struct channel *ch);
+	void (*close)(struct channel *ch);
+	void (*packet)(struct channel *ch, const struct ring_pkt *pkt);
+
+	/* Control commands, ending with an entry whose name is NULL. */
+	const struct vmbd_class_cmd *commands;
+};
+
+#define VMBD_BACKEND(cls)	const struct vmbd_backend vmbd_backend_##cls
+
+/*
+ * A device's options as parse_opt built them, shared by the device's
+ * channels (a primary and its sub-channels) and freed with the last one.
+ */
+struct vmbd_conf {
+	unsigned int refs;
+	const struct vmbd_backend *be;
+	void *conf;			/* parse_opt's */
+};
+
+/*
+ * Parse n options (each "KEY" or "KEY=VALUE") for be.  Returns 0 with *out
+ * (NULL if n is 0: no options, no conf), or -1 with *err.
+ */
+int vmbd_conf_parse(const struct vmbd_backend *be, char *const *opts,
+		    unsigned int n, struct vmbd_conf **out, const char **err);
+/* Another reference (NULL stays NULL). */
+struct vmbd_conf *vmbd_conf_get(struct vmbd_conf *c);
+/* Drop one; the last frees the back end's conf with free_conf. */
+void vmbd_conf_put(struct vmbd_conf *c);
+
+#endif
