@@ -6,6 +6,7 @@
 #include "backends/echo.h"
 #include "core/chanmgr.h"
 #include "core/cmd.h"
+#include "core/gpa.h"
 #include "core/log.h"
 
 uint64_t fnv1a64(uint64_t h, const void *p, size_t len)
@@ -23,23 +24,19 @@ static void echo_gpa(struct channel *ch, const struct ring_pkt *pkt)
 {
 	uint64_t h = VMB_ECHO_FNV1A64_BASIS, total = 0;
 	struct vmb_echo_gpa_result reply;
-	uint32_t i, k;
+	struct gpa_walk w;
+	uint32_t n;
+	uint8_t *p;
+	int r;
 
-	for (i = 0; i < pkt->nr_ranges; i++) {
-		const struct ring_gpa_range *rg = &pkt->range[i];
-		uint32_t left = rg->byte_count, in = rg->byte_offset;
-
-		/* parse checked nr_pfns covers byte_offset + byte_count */
-		for (k = 0; k < rg->nr_pfns && left; k++) {
-			uint32_t n = VMB_PAGE_SIZE - in;
-
-			if (n > left)
-				n = left;
-			h = fnv1a64(h, pkt->page[rg->first + k] + in, n);
-			left -= n;
-			total += n;
-			in = 0;
-		}
+	gpa_walk_init(&w, &pkt->gpa);
+	while ((r = gpa_walk_next(&w, &p, &n)) > 0) {
+		h = fnv1a64(h, p, n);
+		total += n;
+	}
+	if (r < 0) {
+		channel_set_broken(ch, "GPA range list inconsistent");
+		return;
 	}
 	reply.fnv1a64 = htole64(h);
 	reply.bytes = htole64(total);

@@ -16,8 +16,10 @@
  * that list; nothing in core/ or daemon/ names a class.
  *
  * A back end talks to its channels through core/channel.h (channel_send(),
- * channel_set_paused(), ...) and to the event loop through core/evloop.h
- * (ch->env->loop).  Everything runs on the loop's thread.
+ * channel_set_paused(), ...), to the guest memory a GPA_RANGE packet names
+ * through core/gpa.h (gpa_walk_next(): bounds-checked pieces, never raw
+ * frames), and to the event loop through core/evloop.h (ch->env->loop).
+ * Everything runs on the loop's thread.
  */
 #ifndef VMBUSD_BACKEND_H
 #define VMBUSD_BACKEND_H

@@ -68,7 +68,7 @@ struct channel {
 	struct ring in;			/* guest -> host, we consume */
 	struct ring out;		/* host -> guest, we produce */
 	uint8_t *rxbuf;			/* private packet copy, in.size bytes */
-	struct ring_gpa_scratch *scratch;
+	struct gpa_scratch *scratch;	/* GPA_RANGE lists, one packet's */
 	struct chan_bl_entry *bl_head, *bl_tail;
 	unsigned int bl_len;
 	size_t bl_bytes;

@@ -6,10 +6,9 @@
  * --------------
  * The guest is hostile.  Every guest-physical address vmbusd dereferences
  * comes from the guest (GPADL page lists, ring positions, ...), so every
- * access to guest RAM goes through gmem_translate() (or
- * gmem_translate_partial()), which returns a host pointer only if the whole
- * requested range [gpa, gpa + len) lies inside one contiguous RAM range of
- * the file vmbusd mapped.  Addresses in the PCI hole, above the end of RAM,
+ * access to guest RAM goes through gmem_translate(), which returns a host
+ * pointer only if the whole requested range [gpa, gpa + len) lies inside
+ * one contiguous RAM range of the file vmbusd mapped.  Addresses in the PCI hole, above the end of RAM,
  * ranges that straddle a range boundary and ranges whose end wraps around
  * 2^64 are refused (NULL), never clamped.  All checks are done in
  * subtraction form (gpa - start < size, len <= size - off) so nothing can
@@ -136,23 +135,4 @@ void *gmem_translate(const struct gmem *m, uint64_t gpa, size_t len)
 	if ((uint64_t)len > r->size - off)
 		return NULL;
 	return r->host + off;
-}
-
-uint64_t gmem_contig_len(const struct gmem *m, uint64_t gpa)
-{
-	const struct gmem_range *r = gmem_find(m, gpa);
-
-	return r ? r->size - (gpa - r->gpa) : 0;
-}
-
-void *gmem_translate_partial(const struct gmem *m, uint64_t gpa, size_t want,
-			     size_t *got)
-{
-	uint64_t avail = gmem_contig_len(m, gpa);
-
-	*got = 0;
-	if (want == 0 || avail == 0)
-		return NULL;
-	*got = (uint64_t)want < avail ? want : (size_t)avail;
-	return gmem_translate(m, gpa, *got);
 }

@@ -43,21 +43,10 @@ void gmem_close(struct gmem *m);
 /*
  * Host address of [gpa, gpa + len), or NULL unless the whole range lies in
  * one RAM range.  len == 0 always returns NULL: a zero-length access has no
- * meaningful address and callers must not need one.
+ * meaningful address and callers must not need one.  Guest memory is only
+ * ever reached this way: GPADL frames and GPA-range frames (core/gpa.c) are
+ * translated a whole page at a time.
  */
 void *gmem_translate(const struct gmem *m, uint64_t gpa, size_t len);
-
-/*
- * Bytes usable from gpa to the end of the RAM range holding it (0 if gpa is
- * not in RAM).  With gmem_translate_partial() a caller can walk a buffer
- * that crosses the 4 GiB split one contiguous piece at a time.
- */
-uint64_t gmem_contig_len(const struct gmem *m, uint64_t gpa);
-/*
- * Host address of gpa, with *got = min(want, gmem_contig_len()); NULL (and
- * *got = 0) if gpa is not in RAM or want == 0.
- */
-void *gmem_translate_partial(const struct gmem *m, uint64_t gpa, size_t want,
-			     size_t *got);
 
 #endif

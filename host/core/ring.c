@@ -162,90 +162,8 @@ void ring_rx_advance(struct ring *r, uint32_t len)
 	r->idx = (r->idx + len + RING_TRAILER_SIZE) & (r->size - 1);
 }
 
-static uint32_t get_le32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return le32toh(v);
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return le64toh(v);
-}
-
-static int parse_gpa(const uint8_t *buf, uint32_t poff, const struct gmem *gm,
-		     struct ring_gpa_scratch *s, struct ring_pkt *pkt,
-		     const char **why)
-{
-	uint32_t off = RING_DESC_SIZE, count, i, j, total = 0;
-
-	if (poff - off < 8) {
-		*why = "GPA range header beyond offset8";
-		return -1;
-	}
-	count = get_le32(buf + off);
-	off += 8;			/* count, reserved */
-	if (count > RING_MAX_GPA_RANGES) {
-		*why = "too many GPA ranges";
-		return -1;
-	}
-	for (i = 0; i < count; i++) {
-		struct ring_gpa_range *rg = &s->range[i];
-		uint64_t nr;
-
-		if (poff - off < sizeof(struct vmb_gpa_range)) {
-			*why = "GPA range beyond offset8";
-			return -1;
-		}
-		rg->byte_count = get_le32(buf + off);
-		rg->byte_offset = get_le32(buf + off + 4);
-		off += sizeof(struct vmb_gpa_range);
-		if (rg->byte_offset >= VMB_PAGE_SIZE) {
-			*why = "GPA range byte_offset >= 4096";
-			return -1;
-		}
-		nr = ((uint64_t)rg->byte_offset + rg->byte_count +
-		      VMB_PAGE_SIZE - 1) / VMB_PAGE_SIZE;
-		if (nr > RING_MAX_GPA_PFNS - total) {
-			*why = "too many GPA frames";
-			return -1;
-		}
-		if (nr * 8 > poff - off) {
-			*why = "GPA frame list beyond offset8";
-			return -1;
-		}
-		rg->nr_pfns = (uint32_t)nr;
-		rg->first = total;
-		for (j = 0; j < rg->nr_pfns; j++) {
-			uint64_t pfn = get_le64(buf + off + 8 * j);
-			void *p = NULL;
-
-			if (pfn <= UINT64_MAX / VMB_PAGE_SIZE)
-				p = gmem_translate(gm, pfn * VMB_PAGE_SIZE,
-						   VMB_PAGE_SIZE);
-			if (!p) {
-				*why = "GPA frame outside guest RAM";
-				return -1;
-			}
-			s->page[total + j] = p;
-		}
-		off += rg->nr_pfns * 8;
-		total += rg->nr_pfns;
-	}
-	pkt->nr_ranges = count;
-	pkt->nr_pfns = total;
-	pkt->range = s->range;
-	pkt->page = s->page;
-	return 0;
-}
-
 int ring_pkt_parse(const uint8_t *buf, uint32_t len, const struct gmem *gm,
-		   struct ring_gpa_scratch *scratch, struct ring_pkt *pkt,
+		   struct gpa_scratch *scratch, struct ring_pkt *pkt,
 		   const char **why)
 {
 	struct vmb_pkt_desc d;
@@ -274,7 +192,8 @@ int ring_pkt_parse(const uint8_t *buf, uint32_t len, const struct gmem *gm,
 	case VMB_PKT_COMPLETION:
 		return 0;
 	case VMB_PKT_GPA_RANGE:
-		return parse_gpa(buf, off8 * 8, gm, scratch, pkt, why);
+		return gpa_parse(buf + RING_DESC_SIZE, off8 * 8 - RING_DESC_SIZE,
+				 gm, scratch, &pkt->gpa, why);
 	default:
 		*why = "unknown packet type";
 		return -1;

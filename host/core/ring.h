@@ -19,13 +19,11 @@
 #include <stdint.h>
 
 #include "core/gmem.h"
+#include "core/gpa.h"
 #include "vmb_protocol.h"
 
 #define RING_TRAILER_SIZE	8
 #define RING_DESC_SIZE		((uint32_t)sizeof(struct vmb_pkt_desc))
-/* Bounds of one GPA_RANGE packet's range list. */
-#define RING_MAX_GPA_RANGES	256
-#define RING_MAX_GPA_PFNS	2048
 
 struct ring {
 	struct vmb_ring_hdr *hdr;
@@ -67,19 +65,6 @@ static inline uint32_t ring_free_bytes(const struct ring *r, uint32_t read,
 
 /* --- consumer side (guest -> host ring) --- */
 
-struct ring_gpa_range {
-	uint32_t byte_count;
-	uint32_t byte_offset;	/* < 4096 */
-	uint32_t nr_pfns;	/* DIV_ROUND_UP(byte_offset + byte_count, 4096) */
-	uint32_t first;		/* index of its first page in the page list */
-};
-
-/* Storage a caller provides for the GPA ranges of one packet. */
-struct ring_gpa_scratch {
-	struct ring_gpa_range range[RING_MAX_GPA_RANGES];
-	uint8_t *page[RING_MAX_GPA_PFNS];	/* each valid for 4096 bytes */
-};
-
 /* A validated packet (host byte order), pointing into the private copy. */
 struct ring_pkt {
 	uint16_t type, flags;
@@ -87,9 +72,7 @@ struct ring_pkt {
 	uint32_t len;			/* len8 * 8: descriptor + payload + pad */
 	const uint8_t *payload;		/* at offset8 * 8 */
 	uint32_t payload_len;		/* (len8 - offset8) * 8 */
-	uint32_t nr_ranges, nr_pfns;	/* GPA_RANGE only */
-	const struct ring_gpa_range *range;
-	uint8_t *const *page;
+	struct gpa_list gpa;		/* GPA_RANGE only: walk it (core/gpa.h) */
 };
 
 /*
@@ -108,10 +91,11 @@ int ring_rx_next(struct ring *r, uint32_t write, uint8_t *buf, uint32_t cap,
 void ring_rx_advance(struct ring *r, uint32_t len);
 /*
  * Validate the packet copied to buf (len bytes) and fill *pkt: type, offsets,
- * GPA range list (each page translated through gm into scratch).  0 or -1.
+ * GPA range list (gpa_parse(): each page translated through gm into
+ * scratch).  0 or -1.
  */
 int ring_pkt_parse(const uint8_t *buf, uint32_t len, const struct gmem *gm,
-		   struct ring_gpa_scratch *scratch, struct ring_pkt *pkt,
+		   struct gpa_scratch *scratch, struct ring_pkt *pkt,
 		   const char **why);
 /*
  * End of a batch: publish read_index (release), full barrier, and return

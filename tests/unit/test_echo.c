@@ -22,7 +22,7 @@ struct fx {
 	unsigned int notified[VMB_MAX_VECTORS];
 	struct channel *ch;
 	struct ring gin, gout;	/* the guest's views: it produces in, consumes out */
-	struct ring_gpa_scratch scratch;
+	struct gpa_scratch scratch;
 	uint8_t buf[4 * 4096];
 };
 

@@ -19,7 +19,7 @@ struct fx {
 	struct gmem *m;
 	uint8_t *pages[1 + 8];
 	struct ring host, guest;	/* same pages, two views */
-	struct ring_gpa_scratch scratch;
+	struct gpa_scratch scratch;
 	uint8_t buf[8 * 4096];
 };
 
@@ -321,7 +321,7 @@ static void test_rx_validation(void **state)
 	expect_bad(f, "outside guest RAM");
 	/* too many ranges; range header beyond offset8 */
 	reset_rx(f);
-	put_le32(pl, RING_MAX_GPA_RANGES + 1);
+	put_le32(pl, GPA_MAX_RANGES + 1);
 	guest_put(&f->guest, VMB_PKT_GPA_RANGE, 5, 5, 0, 1, pl, 24);
 	expect_bad(f, "too many GPA ranges");
 	reset_rx(f);
@@ -361,11 +361,11 @@ static void test_rx_gpa_ok(void **state)
 	assert_int_equal(ring_pkt_parse(f->buf, len, f->m, &f->scratch, &p, &why), 0);
 	assert_int_equal(p.type, VMB_PKT_GPA_RANGE);
 	assert_int_equal(p.trans_id, 42);
-	assert_int_equal(p.nr_ranges, 2);
-	assert_int_equal(p.nr_pfns, 4);
-	assert_int_equal(p.range[0].nr_pfns, 3);
-	assert_ptr_equal(p.page[1], test_page(f->m, 9));
-	assert_ptr_equal(p.page[3], test_page(f->m, 200));
+	assert_int_equal(p.gpa.nr_ranges, 2);
+	assert_int_equal(p.gpa.nr_pfns, 4);
+	assert_int_equal(p.gpa.range[0].nr_pfns, 3);
+	assert_ptr_equal(p.gpa.page[1], test_page(f->m, 9));
+	assert_ptr_equal(p.gpa.page[3], test_page(f->m, 200));
 	assert_int_equal(p.payload_len, 8);
 }
 
