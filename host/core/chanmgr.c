@@ -7,7 +7,6 @@
 
 #include "core/chanmgr.h"
 #include "core/guid.h"
-#include "vmb_test.h"
 
 /* ------------------------------------------------------------------ */
 /* Validation table                                                    */
@@ -296,7 +295,7 @@ static void build_offer(struct vmb_msg_offer *o, const uint8_t *class_id,
 	o->relid = htole32(relid);
 }
 
-static void send_offer(struct chanmgr *cm, uint32_t relid)
+void chanmgr_send_offer(struct chanmgr *cm, uint32_t relid)
 {
 	struct vmb_msg_offer o;
 
@@ -476,11 +475,11 @@ static const char *handle_request_offers(struct chanmgr *cm, const struct vmb_ms
 	for (relid = 1; relid < VMB_MAX_RELID; relid++)
 		if (cm->chan[relid].state == CHANMGR_CHAN_OFFERED &&
 		    !cm->chan[relid].sub_index)
-			send_offer(cm, relid);
+			chanmgr_send_offer(cm, relid);
 	for (relid = 1; relid < VMB_MAX_RELID; relid++)
 		if (cm->chan[relid].state == CHANMGR_CHAN_OFFERED &&
 		    cm->chan[relid].sub_index)
-			send_offer(cm, relid);
+			chanmgr_send_offer(cm, relid);
 	send_msg(cm, VMB_MSG_ALL_OFFERS_DELIVERED, NULL, 0);
 	return NULL;
 }
@@ -799,8 +798,6 @@ static uint16_t free_sub_index(const struct chanmgr *cm, uint32_t relid)
 	return 0;
 }
 
-static uint32_t lowest_free_relid(const struct chanmgr *cm);
-
 static const char *handle_request_subchannels(struct chanmgr *cm, const struct vmb_msg *m)
 {
 	struct vmb_msg_request_subchannels rq;
@@ -845,7 +842,7 @@ static const char *handle_request_subchannels(struct chanmgr *cm, const struct v
 	for (i = 0; i < count; i++) {
 		struct chanmgr_channel *s;
 
-		r = lowest_free_relid(cm);	/* counted above: never 0 */
+		r = chanmgr_free_relid(cm);	/* counted above: never 0 */
 		s = &cm->chan[r];
 		s->state = CHANMGR_CHAN_OFFERED;
 		memcpy(s->class_id, c->class_id, VMB_GUID_LEN);
@@ -856,7 +853,7 @@ static const char *handle_request_subchannels(struct chanmgr *cm, const struct v
 		s->parent = relid;
 		log_info("relid %u: sub-channel %u offered as relid %u", relid,
 			 s->sub_index, r);
-		send_offer(cm, r);
+		chanmgr_send_offer(cm, r);
 	}
 	return NULL;
 }
@@ -907,7 +904,7 @@ struct channel *chanmgr_open_channel(struct chanmgr *cm, uint32_t relid,
 /* ------------------------------------------------------------------ */
 /* Channel table                                                       */
 
-static uint32_t lowest_free_relid(const struct chanmgr *cm)
+uint32_t chanmgr_free_relid(const struct chanmgr *cm)
 {
 	uint32_t relid;
 
@@ -954,7 +951,7 @@ int chanmgr_add_channel(struct chanmgr *cm, const uint8_t class_id[VMB_GUID_LEN]
 		*err = "duplicate instance GUID";
 		return -1;
 	}
-	r = lowest_free_relid(cm);
+	r = chanmgr_free_relid(cm);
 	if (!r) {
 		*err = "channel table full";
 		return -1;
@@ -965,7 +962,7 @@ int chanmgr_add_channel(struct chanmgr *cm, const uint8_t class_id[VMB_GUID_LEN]
 	cm->chan[r].be = be;
 	cm->chan[r].conf = conf;
 	if (cm->connected)
-		send_offer(cm, r);
+		chanmgr_send_offer(cm, r);
 	*relid = r;
 	return 0;
 }
@@ -1000,187 +997,4 @@ int chanmgr_rescind(struct chanmgr *cm, uint32_t relid, const char **err)
 				rescind_one(cm, r);
 	rescind_one(cm, relid);
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Fault injection                                                     */
-
-/*
- * Every kind writes its message(s) straight into the h2g queue, bypassing
- * validation and without changing the channel table:
- *   short            OFFER with len 20 (< sizeof(struct vmb_msg_offer))
- *   overlong         OFFER whose slot len is VMB_MSG_MAX_PAYLOAD + 1
- *   unknown-type     type 0x7777, len 0
- *   bad-relid        OFFER relid 0, then OFFER relid VMB_MAX_RELID + 5
- *   dup-offer        the OFFER of the lowest existing channel, again
- *   dup-instance     OFFER, lowest unused relid, an existing instance GUID
- *   rescind-unknown  RESCIND of the lowest in-range relid with no channel
- *   nil-guid         OFFER, unused relid, all-zero class and instance
- *   bad-flags        OFFER, unused relid, flags 0x8000
- *   bad-index        h2g prod published as guest cons + 1000 (msgq.h)
- * Fresh instance GUIDs are random; the class is "test".
- */
-#define INJECT_UNKNOWN_TYPE	0x7777
-#define INJECT_SHORT_LEN	20
-#define INJECT_BAD_FLAGS	0x8000
-#define INJECT_BAD_INDEX_DELTA	1000
-
-const char *const chanmgr_inject_kinds[] = {
-	"short", "overlong", "unknown-type", "bad-relid", "dup-offer",
-	"dup-instance", "rescind-unknown", "nil-guid", "bad-flags",
-	"bad-index", NULL
-};
-
-static void send_raw(struct chanmgr *cm, uint32_t type, uint32_t len,
-		     const void *payload, size_t payload_len)
-{
-	struct vmb_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = htole32(type);
-	m.len = htole32(len);
-	if (payload_len > sizeof(m.payload))
-		payload_len = sizeof(m.payload);
-	if (payload_len)
-		memcpy(m.payload, payload, payload_len);
-	cm->ops->send(cm->ctx, &m);
-}
-
-static int fresh_offer(struct vmb_msg_offer *o, uint32_t relid, const char **err)
-{
-	static const uint8_t class_id[VMB_GUID_LEN] = VMB_CLASS_TEST_BYTES;
-	uint8_t inst[VMB_GUID_LEN];
-
-	if (guid_random(inst) < 0) {
-		*err = "cannot make a GUID";
-		return -1;
-	}
-	build_offer(o, class_id, inst, relid);
-	return 0;
-}
-
-static uint32_t first_channel(const struct chanmgr *cm)
-{
-	uint32_t relid;
-
-	for (relid = 1; relid < VMB_MAX_RELID; relid++)
-		if (cm->chan[relid].state == CHANMGR_CHAN_OFFERED)
-			return relid;
-	return 0;
-}
-
-int chanmgr_inject(struct chanmgr *cm, const char *kind, const char **err)
-{
-	struct vmb_msg_offer o;
-	uint32_t free_relid = lowest_free_relid(cm), relid;
-
-	if (strcmp(kind, "bad-index") == 0) {
-		if (!cm->ops->corrupt_h2g_index) {
-			*err = "bad-index not supported by this transport";
-			return -1;
-		}
-		cm->ops->corrupt_h2g_index(cm->ctx);
-		return 0;
-	}
-	if (strcmp(kind, "unknown-type") == 0) {
-		send_raw(cm, INJECT_UNKNOWN_TYPE, 0, NULL, 0);
-		return 0;
-	}
-	if (strcmp(kind, "dup-offer") == 0 || strcmp(kind, "dup-instance") == 0) {
-		relid = first_channel(cm);
-		if (!relid) {
-			*err = "needs an offered channel";
-			return -1;
-		}
-		if (kind[4] == 'o') {
-			send_offer(cm, relid);
-			return 0;
-		}
-		if (!free_relid) {
-			*err = "no unused relid";
-			return -1;
-		}
-		build_offer(&o, cm->chan[relid].class_id,
-			    cm->chan[relid].instance_id, free_relid);
-		send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
-		return 0;
-	}
-	if (!free_relid) {
-		*err = "no unused relid";
-		return -1;
-	}
-	if (strcmp(kind, "rescind-unknown") == 0) {
-		struct vmb_msg_rescind r = { .relid = htole32(free_relid) };
-
-		send_raw(cm, VMB_MSG_RESCIND, sizeof(r), &r, sizeof(r));
-		return 0;
-	}
-	if (strcmp(kind, "nil-guid") == 0) {
-		memset(&o, 0, sizeof(o));
-		o.relid = htole32(free_relid);
-		send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
-		return 0;
-	}
-	if (strcmp(kind, "short") && strcmp(kind, "overlong") &&
-	    strcmp(kind, "bad-relid") && strcmp(kind, "bad-flags")) {
-		*err = "unknown kind";
-		return -1;
-	}
-	if (fresh_offer(&o, free_relid, err) < 0)
-		return -1;
-	if (strcmp(kind, "short") == 0) {
-		send_raw(cm, VMB_MSG_OFFER, INJECT_SHORT_LEN, &o, INJECT_SHORT_LEN);
-	} else if (strcmp(kind, "overlong") == 0) {
-		send_raw(cm, VMB_MSG_OFFER, VMB_MSG_MAX_PAYLOAD + 1, &o, sizeof(o));
-	} else if (strcmp(kind, "bad-relid") == 0) {
-		o.relid = htole32(0);
-		send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
-		if (fresh_offer(&o, VMB_MAX_RELID + 5, err) < 0)
-			return -1;
-		send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
-	} else {
-		o.flags = htole16(INJECT_BAD_FLAGS);
-		send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
-	}
-	return 0;
-}
-
-/*
- * Channel fault kinds, "inject KIND RELID", for an open channel:
- *   ring-index          h2g write_index published as data size + 3
- *   ring-len            a descriptor whose len8 exceeds the bytes there
- *   ring-offset         a descriptor with offset8 (4) > len8 (3)
- *   unknown-completion  a well-formed COMPLETION, trans_id 0xdeadbeefcafe
- *   gpadl-unknown       GPADL_CREATED (message queue) for gpadl 0x7fffffff
- * After the ring-* kinds the channel's host-to-guest ring is garbage: the
- * guest must mark the channel broken and close it.
- */
-#define INJECT_UNKNOWN_GPADL	0x7fffffffu
-
-const char *const chanmgr_channel_inject_kinds[] = {
-	"ring-index", "ring-len", "ring-offset", "unknown-completion",
-	"gpadl-unknown", NULL
-};
-
-int chanmgr_inject_channel(struct chanmgr *cm, const char *kind, uint32_t relid,
-			   const char **err)
-{
-	struct channel *ch;
-	unsigned int i;
-
-	for (i = 0; chanmgr_channel_inject_kinds[i]; i++)
-		if (strcmp(kind, chanmgr_channel_inject_kinds[i]) == 0)
-			break;
-	if (!chanmgr_channel_inject_kinds[i]) {
-		*err = "unknown channel fault kind";
-		return -1;
-	}
-	ch = chanmgr_open_channel(cm, relid, err);
-	if (!ch)
-		return -1;
-	if (strcmp(kind, "gpadl-unknown") == 0) {
-		send_gpadl_created(cm, INJECT_UNKNOWN_GPADL, relid, VMB_STATUS_OK);
-		return 0;
-	}
-	return channel_inject(ch, kind, err);
 }

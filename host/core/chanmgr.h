@@ -45,7 +45,7 @@ struct chanmgr_channel {
 struct chanmgr_ops {
 	/* Queue one message for the guest; type/len already little-endian. */
 	void (*send)(void *ctx, const struct vmb_msg *m);
-	/* Fault injection "bad-index": corrupt the h2g producer index once. */
+	/* Fault "bad-index" (core/fault.c): corrupt the h2g producer index once. */
 	void (*corrupt_h2g_index)(void *ctx);
 };
 
@@ -126,21 +126,10 @@ uint32_t chanmgr_find_instance(const struct chanmgr *cm,
 /* The channel at relid, or NULL if free or out of range. */
 const struct chanmgr_channel *chanmgr_channel(const struct chanmgr *cm,
 					      uint32_t relid);
-
-/*
- * Fault injection: send the malformed message(s) named by kind, bypassing
- * validation (see chanmgr.c for each kind).  Returns 0 or -1 with *err set.
- */
-int chanmgr_inject(struct chanmgr *cm, const char *kind, const char **err);
-/* NULL-terminated list of the kinds chanmgr_inject() knows. */
-extern const char *const chanmgr_inject_kinds[];
-/*
- * Fault injection on an open channel (see chanmgr.c).  Returns 0 or -1 with
- * *err set (unknown kind, no such channel, channel not open, ...).
- */
-int chanmgr_inject_channel(struct chanmgr *cm, const char *kind, uint32_t relid,
-			   const char **err);
-extern const char *const chanmgr_channel_inject_kinds[];
+/* The lowest relid no channel has, or 0 if the table is full. */
+uint32_t chanmgr_free_relid(const struct chanmgr *cm);
+/* (Re)send the OFFER of the channel at relid, which must exist. */
+void chanmgr_send_offer(struct chanmgr *cm, uint32_t relid);
 
 /* "1.0" style; buf must hold 16 bytes. */
 char *chanmgr_version_str(uint32_t version, char *buf);

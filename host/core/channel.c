@@ -9,8 +9,6 @@
 
 static struct log_ratelimit chan_rl;
 
-#define INJECT_TRANS_ID	0xdeadbeefcafeULL
-
 void chan_event_set(uint8_t *bitmap, uint32_t bit)
 {
 	uint64_t *w = (uint64_t *)(void *)bitmap + bit / 64;
@@ -353,64 +351,4 @@ void channel_set_paused(struct channel *ch, bool paused)
 	ch->paused = paused;
 	if (!paused)
 		channel_process(ch);
-}
-
-static int inject_raw(struct channel *ch, uint16_t len8, uint16_t off8,
-		      uint32_t payload_len, const char **err)
-{
-	static const uint8_t zero[8];
-	struct vmb_pkt_desc d;
-	const char *why = NULL;
-	int r;
-
-	memset(&d, 0, sizeof(d));
-	d.type = htole16(VMB_PKT_INBAND);
-	d.len8 = htole16(len8);
-	d.offset8 = htole16(off8);
-	d.trans_id = htole64(INJECT_TRANS_ID);
-	r = ring_tx_put(&ch->out, &d, zero, payload_len, &why);
-	if (r == -EAGAIN || r == -EMSGSIZE) {
-		*err = "host-to-guest ring full";
-		return -1;
-	}
-	if (r < 0) {
-		*err = "host-to-guest ring unusable (guest read_index invalid)";
-		return -1;
-	}
-	return 0;
-}
-
-int channel_inject(struct channel *ch, const char *kind, const char **err)
-{
-	static const uint8_t zero16[16];
-
-	if (ch->broken) {
-		*err = "channel is broken";
-		return -1;
-	}
-	if (strcmp(kind, "ring-index") == 0) {
-		ring_tx_set_write_index(&ch->out, ch->out.size + 3);
-	} else if (strcmp(kind, "ring-len") == 0) {
-		/* len8 covers the whole data area: more than can be there */
-		uint32_t l8 = ch->out.size / 8;
-
-		if (inject_raw(ch, l8 > 0xffff ? 0xffff : (uint16_t)l8, 2, 0,
-			       err) < 0)
-			return -1;
-	} else if (strcmp(kind, "ring-offset") == 0) {
-		/* len8 = 3 (descriptor + 8 bytes) is right; offset8 = 4 not */
-		if (inject_raw(ch, 3, 4, 8, err) < 0)
-			return -1;
-	} else if (strcmp(kind, "unknown-completion") == 0) {
-		if (channel_send(ch, VMB_PKT_COMPLETION, 0, INJECT_TRANS_ID,
-				 zero16, sizeof(zero16)) < 0) {
-			*err = "could not send";
-			return -1;
-		}
-	} else {
-		*err = "unknown channel fault kind";
-		return -1;
-	}
-	channel_signal_guest(ch);
-	return 0;
 }

@@ -120,12 +120,6 @@ void channel_set_broken(struct channel *ch, const char *why);
 /* echo-pause / echo-resume; resume runs a pass. */
 void channel_set_paused(struct channel *ch, bool paused);
 
-/*
- * Fault injection into the host-to-guest ring (ring-index, ring-len,
- * ring-offset, unknown-completion).  Returns 0 or -1 with *err.
- */
-int channel_inject(struct channel *ch, const char *kind, const char **err);
-
 /* Atomic bit operations on a shared little-endian event bitmap. */
 void chan_event_set(uint8_t *bitmap, uint32_t bit);
 /* Exchange 64-bit word i of the bitmap with 0; returns the old bits. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "backends/registry.h"
+#include "core/fault.h"
 #include "core/guid.h"
 #include "core/log.h"
 #include "daemon/vmbusd.h"
@@ -190,18 +191,29 @@ static void cmd_classes(struct vmbusd *d, int argc, char **argv,
 			       (*be)->opts_help ? (*be)->opts_help : "");
 }
 
+/* The kinds, for the usage message: "a|b|c" of the bus or channel ones. */
+static void fault_kinds(bool on_channel, char *buf, size_t len)
+{
+	const struct fault *f;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (f = fault_table; f->name; f++)
+		if (f->on_channel == on_channel && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+					      n ? "|" : "", f->name);
+}
+
+/* inject KIND, or inject KIND RELID for the faults on an open channel. */
 static void cmd_inject(struct vmbusd *d, int argc, char **argv,
 		       struct cmd_reply *r)
 {
-	char kinds[512] = "";
+	const struct fault *f = argc >= 2 ? fault_find(argv[1]) : NULL;
+	char bus[256], chan[256];
 	const char *err;
-	uint32_t relid;
-	int i;
+	uint32_t relid = 0;
 
-	for (i = 0; chanmgr_channel_inject_kinds[i]; i++)
-		if (argc >= 2 && strcmp(argv[1], chanmgr_channel_inject_kinds[i]) == 0)
-			break;
-	if (argc >= 2 && chanmgr_channel_inject_kinds[i]) {
+	if (f && f->on_channel) {
 		if (argc != 3) {
 			cmd_reply_error(r, "inject %s: needs RELID (an open channel)",
 					argv[1]);
@@ -212,37 +224,37 @@ static void cmd_inject(struct vmbusd *d, int argc, char **argv,
 					argv[2]);
 			return;
 		}
-		if (chanmgr_inject_channel(&d->cm, argv[1], relid, &err) < 0) {
+		if (fault_inject(&d->cm, f, relid, &err) < 0) {
 			cmd_reply_error(r, "inject %s %u: %s", argv[1], relid, err);
 			return;
 		}
 		log_info("injected fault '%s' on relid %u", argv[1], relid);
 		return;
 	}
-	if (argc == 2) {
-		for (i = 0; chanmgr_inject_kinds[i]; i++)
-			if (strcmp(argv[1], chanmgr_inject_kinds[i]) == 0)
-				break;
-		if (chanmgr_inject_kinds[i]) {
-			if (chanmgr_inject(&d->cm, argv[1], &err) < 0) {
-				cmd_reply_error(r, "inject %s: %s", argv[1], err);
-				return;
-			}
-			log_info("injected fault '%s'", argv[1]);
+	if (f && argc == 2) {
+		if (fault_inject(&d->cm, f, 0, &err) < 0) {
+			cmd_reply_error(r, "inject %s: %s", argv[1], err);
 			return;
 		}
+		log_info("injected fault '%s'", argv[1]);
+		return;
 	}
-	for (i = 0; chanmgr_inject_kinds[i]; i++) {
-		strcat(kinds, i ? "|" : "");
-		strcat(kinds, chanmgr_inject_kinds[i]);
-	}
-	strcat(kinds, " | inject ");
-	for (i = 0; chanmgr_channel_inject_kinds[i]; i++) {
-		strcat(kinds, i ? "|" : "");
-		strcat(kinds, chanmgr_channel_inject_kinds[i]);
-	}
-	cmd_reply_error(r, "unknown fault kind or wrong arguments; usage: inject %s RELID",
-			kinds);
+	fault_kinds(false, bus, sizeof(bus));
+	fault_kinds(true, chan, sizeof(chan));
+	cmd_reply_error(r, "unknown fault kind or wrong arguments; usage: inject %s | inject %s RELID",
+			bus, chan);
+}
+
+/* inject's usage, then one line per fault from the table. */
+static void help_inject(struct cmd_reply *r)
+{
+	const struct fault *f;
+
+	cmd_reply_line(r, "inject KIND  (send the guest a malformed message)");
+	cmd_reply_line(r, "inject KIND RELID  (corrupt an open channel; after ring-* the host-to-guest ring is garbage: the guest must mark the channel broken and close it)");
+	for (f = fault_table; f->name; f++)
+		cmd_reply_line(r, "  inject %s%s  (%s)", f->name,
+			       f->on_channel ? " RELID" : "", f->help);
 }
 
 static void cmd_help(struct vmbusd *d, int argc, char **argv,
@@ -250,17 +262,19 @@ static void cmd_help(struct vmbusd *d, int argc, char **argv,
 
 static const struct command {
 	const char *name;
-	const char *usage;
+	const char *usage;		/* or... */
+	void (*help)(struct cmd_reply *r);	/* ...usage lines of its own */
 	void (*fn)(struct vmbusd *d, int argc, char **argv,
 		   struct cmd_reply *r);
 } commands[] = {
-	{ "status", "status", cmd_status },
-	{ "classes", "classes  (the device classes: name, class GUID, what it does)", cmd_classes },
-	{ "offer", "offer CLASS [INSTANCE] [OPTION...]", cmd_offer },
-	{ "rescind", "rescind RELID|INSTANCE  (a primary's sub-channels are rescinded first; an INSTANCE names the primary)", cmd_rescind },
-	{ "inject", "inject KIND  (KIND: short|overlong|unknown-type|bad-relid|dup-offer|dup-instance|rescind-unknown|nil-guid|bad-flags|bad-index)", cmd_inject },
-	{ "inject", "inject KIND RELID  (open channel; KIND: ring-index|ring-len|ring-offset|unknown-completion|gpadl-unknown; after ring-* the host-to-guest ring is garbage: the guest must mark the channel broken and close it)", cmd_inject },
-	{ "help", "help", cmd_help },
+	{ "status", "status", NULL, cmd_status },
+	{ "classes", "classes  (the device classes: name, class GUID, what it does)",
+	  NULL, cmd_classes },
+	{ "offer", "offer CLASS [INSTANCE] [OPTION...]", NULL, cmd_offer },
+	{ "rescind", "rescind RELID|INSTANCE  (a primary's sub-channels are rescinded first; an INSTANCE names the primary)",
+	  NULL, cmd_rescind },
+	{ "inject", NULL, help_inject, cmd_inject },
+	{ "help", "help", NULL, cmd_help },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -275,8 +289,12 @@ static void cmd_help(struct vmbusd *d, int argc, char **argv,
 	(void)d;
 	(void)argc;
 	(void)argv;
-	for (i = 0; i < NR_COMMANDS; i++)
-		cmd_reply_line(r, "%s", commands[i].usage);
+	for (i = 0; i < NR_COMMANDS; i++) {
+		if (commands[i].help)
+			commands[i].help(r);
+		else
+			cmd_reply_line(r, "%s", commands[i].usage);
+	}
 	for (be = vmbd_registry; *be; be++)
 		for (c = (*be)->commands; c && c->name; c++)
 			cmd_reply_line(r, "%s", c->usage);

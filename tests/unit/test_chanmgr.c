@@ -10,6 +10,7 @@
 
 #include "backends/registry.h"
 #include "core/chanmgr.h"
+#include "core/fault.h"
 #include "core/guid.h"
 #include "core/log.h"
 #include "testutil.h"
@@ -118,6 +119,16 @@ static uint32_t add_channel(struct fixture *f, uint8_t inst[VMB_GUID_LEN])
 	assert_int_equal(chanmgr_add_channel(&f->cm, f->test_class, inst, &vmbd_backend_test,
 					     NULL, &relid, &err), 0);
 	return relid;
+}
+
+/* vmbusctl inject KIND, through the fault table. */
+static int inject(struct fixture *f, const char *kind, const char **err)
+{
+	const struct fault *fault = fault_find(kind);
+
+	assert_non_null(fault);
+	assert_false(fault->on_channel);
+	return fault_inject(&f->cm, fault, 0, err);
 }
 
 static void connect_guest(struct fixture *f)
@@ -430,7 +441,7 @@ static void test_table_full(void **state)
 	memset(inst, 0, sizeof(inst));
 	assert_int_equal(chanmgr_add_channel(&f->cm, f->test_class, inst, &vmbd_backend_test,
 					     NULL, &relid, &err), -1);
-	assert_int_equal(chanmgr_inject(&f->cm, "nil-guid", &err), -1);
+	assert_int_equal(inject(f, "nil-guid", &err), -1);
 }
 
 /* ---------------------------------------------------------------- */
@@ -445,27 +456,27 @@ static void test_inject(void **state)
 	unsigned int i;
 
 	/* dup-* need a channel */
-	assert_int_equal(chanmgr_inject(&f->cm, "dup-offer", &err), -1);
-	assert_int_equal(chanmgr_inject(&f->cm, "dup-instance", &err), -1);
-	assert_int_equal(chanmgr_inject(&f->cm, "nonsense", &err), -1);
+	assert_int_equal(inject(f, "dup-offer", &err), -1);
+	assert_int_equal(inject(f, "dup-instance", &err), -1);
+	assert_null(fault_find("nonsense"));
 	assert_int_equal(f->nout, 0);
 	add_channel(f, inst[0]);
 	add_channel(f, inst[1]);
 	connect_guest(f);
 
-	assert_int_equal(chanmgr_inject(&f->cm, "short", &err), 0);
+	assert_int_equal(inject(f, "short", &err), 0);
 	assert_int_equal(f->nout, 1);
 	assert_int_equal(out_type(f, 0), VMB_MSG_OFFER);
 	assert_true(out_len(f, 0) < sizeof(struct vmb_msg_offer));
 
-	assert_int_equal(chanmgr_inject(&f->cm, "overlong", &err), 0);
+	assert_int_equal(inject(f, "overlong", &err), 0);
 	assert_int_equal(out_type(f, 1), VMB_MSG_OFFER);
 	assert_true(out_len(f, 1) > VMB_MSG_MAX_PAYLOAD);
 
-	assert_int_equal(chanmgr_inject(&f->cm, "unknown-type", &err), 0);
+	assert_int_equal(inject(f, "unknown-type", &err), 0);
 	assert_int_equal(out_type(f, 2), 0x7777);
 
-	assert_int_equal(chanmgr_inject(&f->cm, "bad-relid", &err), 0);
+	assert_int_equal(inject(f, "bad-relid", &err), 0);
 	assert_int_equal(f->nout, 5);
 	assert_int_equal(out_type(f, 3), VMB_MSG_OFFER);
 	assert_int_equal(out_len(f, 3), sizeof(o));
@@ -473,33 +484,33 @@ static void test_inject(void **state)
 	assert_int_equal(out_type(f, 4), VMB_MSG_OFFER);
 	assert_int_equal(le32toh(out_offer(f, 4).relid), VMB_MAX_RELID + 5);
 
-	assert_int_equal(chanmgr_inject(&f->cm, "dup-offer", &err), 0);
+	assert_int_equal(inject(f, "dup-offer", &err), 0);
 	o = out_offer(f, 5);
 	assert_int_equal(out_len(f, 5), sizeof(o));
 	assert_int_equal(le32toh(o.relid), 1);
 	assert_memory_equal(o.instance_id, inst[0], VMB_GUID_LEN);
 
-	assert_int_equal(chanmgr_inject(&f->cm, "dup-instance", &err), 0);
+	assert_int_equal(inject(f, "dup-instance", &err), 0);
 	o = out_offer(f, 6);
 	assert_int_equal(le32toh(o.relid), 3);		/* fresh, unused */
 	assert_memory_equal(o.instance_id, inst[0], VMB_GUID_LEN);
 	assert_null(chanmgr_channel(&f->cm, 3));	/* not recorded */
 
-	assert_int_equal(chanmgr_inject(&f->cm, "rescind-unknown", &err), 0);
+	assert_int_equal(inject(f, "rescind-unknown", &err), 0);
 	assert_int_equal(out_type(f, 7), VMB_MSG_RESCIND);
 	assert_int_equal(out_len(f, 7), sizeof(r));
 	memcpy(&r, f->out[7].payload, sizeof(r));
 	assert_int_equal(le32toh(r.relid), 3);
 	assert_null(chanmgr_channel(&f->cm, 3));
 
-	assert_int_equal(chanmgr_inject(&f->cm, "nil-guid", &err), 0);
+	assert_int_equal(inject(f, "nil-guid", &err), 0);
 	o = out_offer(f, 8);
 	assert_int_equal(out_len(f, 8), sizeof(o));
 	assert_memory_equal(o.class_id, zero, VMB_GUID_LEN);
 	assert_memory_equal(o.instance_id, zero, VMB_GUID_LEN);
 	assert_int_equal(le32toh(o.relid), 3);
 
-	assert_int_equal(chanmgr_inject(&f->cm, "bad-flags", &err), 0);
+	assert_int_equal(inject(f, "bad-flags", &err), 0);
 	o = out_offer(f, 9);
 	assert_int_equal(le16toh(o.flags), 0x8000);
 	assert_int_equal(le32toh(o.relid), 3);
@@ -507,13 +518,18 @@ static void test_inject(void **state)
 	assert_null(chanmgr_channel(&f->cm, 3));
 
 	assert_int_equal(f->corrupt_calls, 0);
-	assert_int_equal(chanmgr_inject(&f->cm, "bad-index", &err), 0);
+	assert_int_equal(inject(f, "bad-index", &err), 0);
 	assert_int_equal(f->corrupt_calls, 1);
 	assert_int_equal(f->nout, 10);
 
-	/* every listed kind is accepted */
-	for (i = 0; chanmgr_inject_kinds[i]; i++)
-		assert_int_equal(chanmgr_inject(&f->cm, chanmgr_inject_kinds[i], &err), 0);
+	/* every message fault in the table works; names are unique */
+	for (i = 0; fault_table[i].name; i++) {
+		assert_non_null(fault_table[i].help);
+		assert_non_null(fault_table[i].inject);
+		assert_ptr_equal(fault_find(fault_table[i].name), &fault_table[i]);
+		if (!fault_table[i].on_channel)
+			assert_int_equal(inject(f, fault_table[i].name, &err), 0);
+	}
 	/* channel table untouched by all that */
 	assert_non_null(chanmgr_channel(&f->cm, 1));
 	assert_non_null(chanmgr_channel(&f->cm, 2));

@@ -9,6 +9,7 @@
 
 #include "backends/echo.h"
 #include "core/channel.h"
+#include "core/fault.h"
 #include "core/log.h"
 #include "testutil.h"
 
@@ -254,6 +255,16 @@ static void test_broken(void **state)
 	assert_int_equal(f->ch->st.tx_pkts, 0);
 }
 
+/* A channel fault, on a channel of no channel manager: they need none. */
+static int inject(struct fx *f, const char *kind, const char **err)
+{
+	const struct fault *fault = fault_find(kind);
+
+	assert_non_null(fault);
+	assert_true(fault->on_channel);
+	return fault->inject(NULL, f->ch, err);
+}
+
 static void test_inject(void **state)
 {
 	struct fx *f = *state;
@@ -261,17 +272,21 @@ static void test_inject(void **state)
 	struct ring_pkt p;
 	uint32_t w, len;
 
-	assert_int_equal(channel_inject(f->ch, "unknown-completion", &err), 0);
+	assert_int_equal(inject(f, "unknown-completion", &err), 0);
 	assert_int_equal(guest_get(f, &p), 1);
 	assert_int_equal(p.type, VMB_PKT_COMPLETION);
 	assert_int_equal(p.trans_id, 0xdeadbeefcafeULL);
-	assert_int_equal(channel_inject(f->ch, "ring-offset", &err), 0);
+	assert_int_equal(inject(f, "ring-offset", &err), 0);
 	assert_int_equal(ring_rx_begin(&f->gout, &w, &why), 0);
 	assert_int_equal(ring_rx_next(&f->gout, w, f->buf, sizeof(f->buf), &len, &why), -1);
-	assert_int_equal(channel_inject(f->ch, "ring-index", &err), 0);
+	assert_int_equal(inject(f, "ring-index", &err), 0);
 	assert_int_equal(ring_rx_begin(&f->gout, &w, &why), -1);
-	assert_int_equal(channel_inject(f->ch, "nonsense", &err), -1);
+	assert_null(fault_find("nonsense"));
 	assert_true(f->notified[3] >= 3);
+	/* not into a broken channel */
+	channel_set_broken(f->ch, "test");
+	assert_int_equal(inject(f, "ring-len", &err), -1);
+	assert_string_equal(err, "channel is broken");
 }
 
 int main(void)

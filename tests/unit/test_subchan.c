@@ -15,6 +15,7 @@
 
 #include "backends/registry.h"
 #include "core/chanmgr.h"
+#include "core/fault.h"
 #include "core/guid.h"
 #include "core/log.h"
 #include "testutil.h"
@@ -726,6 +727,48 @@ static void test_device_options(void **state)
 	assert_int_equal(fake_frees, 1);
 }
 
+/* vmbusctl inject KIND RELID: faults on an open channel. */
+static void test_channel_faults(void **state)
+{
+	struct fx *f = *state;
+	const struct fault *len = fault_find("ring-len");
+	const struct fault *gpadl = fault_find("gpadl-unknown");
+	uint8_t inst[VMB_GUID_LEN];
+	struct ring gout;
+	struct gpadl *g;
+	const char *err, *why;
+	uint32_t relid, w, l;
+
+	assert_non_null(len);
+	assert_non_null(gpadl);
+	assert_true(len->on_channel && gpadl->on_channel);
+	assert_int_equal(fault_inject(&f->cm, len, 5, &err), -1);
+	assert_string_equal(err, "no such channel");
+	relid = add_channel(f, f->echo_class, inst);
+	connect_guest(f);
+	assert_int_equal(fault_inject(&f->cm, gpadl, relid, &err), -1);
+	assert_string_equal(err, "channel is not open");
+	assert_int_equal(f->nout, 0);
+	open_channel(f, relid, 0);
+	/* an answer to a request never made, on the message queue */
+	assert_int_equal(fault_inject(&f->cm, gpadl, relid, &err), 0);
+	assert_int_equal(f->nout, 1);
+	assert_int_equal(out_type(f, 0), VMB_MSG_GPADL_CREATED);
+	assert_int_equal(out_le32(f, 0, 0), 0x7fffffff);
+	assert_int_equal(out_le32(f, 0, 4), relid);
+	assert_int_equal(out_le32(f, 0, 8), VMB_STATUS_OK);
+	/* a descriptor the guest must refuse, and a signal */
+	assert_int_equal(fault_inject(&f->cm, len, relid, &err), 0);
+	assert_int_equal(f->notified[1], 1);
+	g = gpadl_find(&f->cm.gpadls, relid);
+	assert_non_null(g);
+	assert_int_equal(ring_init_rx(&gout, g->page + IN_RING_PAGE,
+				      RING_PAGES - IN_RING_PAGE), 0);
+	assert_int_equal(ring_rx_begin(&gout, &w, &why), 0);
+	assert_int_equal(ring_rx_next(&gout, w, f->buf, sizeof(f->buf), &l, &why), -1);
+	assert_int_equal(f->cm.rejected, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -736,6 +779,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_subchannels_rescind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subchannels_forgotten, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_options, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_channel_faults, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
