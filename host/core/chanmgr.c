@@ -386,7 +386,12 @@ void chanmgr_attach_env(struct chanmgr *cm, const struct chan_env *env)
 
 void chanmgr_fini(struct chanmgr *cm)
 {
+	uint32_t relid;
+
 	drop_connection(cm);
+	for (relid = 1; relid < VMB_MAX_RELID; relid++)
+		if (cm->chan[relid].state != CHANMGR_CHAN_FREE)
+			free_channel(cm, relid);
 }
 
 void chanmgr_transport_reset(struct chanmgr *cm)

@@ -72,7 +72,7 @@ void chanmgr_init(struct chanmgr *cm, const struct chanmgr_ops *ops,
  * outlive cm.
  */
 void chanmgr_attach_env(struct chanmgr *cm, const struct chan_env *env);
-/* Close every channel and free every GPADL (at exit). */
+/* Close and free every channel and GPADL, device options included (at exit). */
 void chanmgr_fini(struct chanmgr *cm);
 /*
  * The guest rang VMB_VECTOR_CHANNEL: take the guest-to-host event bitmap

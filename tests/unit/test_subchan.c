@@ -725,6 +725,14 @@ static void test_device_options(void **state)
 	assert_int_equal(fake_frees, 0);
 	assert_int_equal(chanmgr_rescind(&f->cm, primary, &err), 0);
 	assert_int_equal(fake_frees, 1);
+	/* a device still there at exit: chanmgr_fini() frees its options */
+	assert_int_equal(vmbd_conf_parse(&fake_be, opts, 1, &conf, &err), 0);
+	assert_int_equal(guid_random(inst), 0);
+	assert_int_equal(chanmgr_add_channel(&f->cm, cls, inst, &fake_be, conf,
+					     &primary, &err), 0);
+	chanmgr_fini(&f->cm);
+	assert_int_equal(fake_frees, 2);
+	assert_null(chanmgr_channel(&f->cm, primary));
 }
 
 /* vmbusctl inject KIND RELID: faults on an open channel. */
