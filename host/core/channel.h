@@ -73,7 +73,7 @@ struct channel {
 	unsigned int bl_len;
 	size_t bl_bytes;
 	bool want_space;		/* we set pending_send_sz */
-	bool paused;			/* echo-pause: do not consume */
+	bool paused;			/* its back end said: do not consume */
 	bool broken;
 	bool signal;			/* signal the guest at the end of the pass */
 	const struct vmbd_backend *be;	/* NULL: a class vmbusd does not know */
@@ -117,7 +117,10 @@ void channel_retarget(struct channel *ch, uint32_t vector);
 void channel_signal_guest(struct channel *ch);
 /* Mark broken (logs once). */
 void channel_set_broken(struct channel *ch, const char *why);
-/* echo-pause / echo-resume; resume runs a pass. */
+/*
+ * Stop consuming the guest's ring, or start again (a back end's flow
+ * control, such as echo's echo-pause); resuming runs a pass.
+ */
 void channel_set_paused(struct channel *ch, bool paused);
 
 /* Atomic bit operations on a shared little-endian event bitmap. */
