@@ -23,11 +23,13 @@ done
 
 stat() { sysfs_read "/sys/bus/vmb/devices/$1/channel/$2"; }
 
-log "100000 in-band packets, 1..$((RING / 4)) bytes, 2 senders, depth 64 (channel 1)"
-log "and at the same time 20000 on channel 2"
-echo "20000 1 $((RING / 4)) 2 32" >/sys/kernel/debug/vmb_echo/$E2/inband &
+N1=$(sized 100000 20000)
+N2=$(sized 20000 5000)
+log "$N1 in-band packets, 1..$((RING / 4)) bytes, 2 senders, depth 64 (channel 1)"
+log "and at the same time $N2 on channel 2"
+echo "$N2 1 $((RING / 4)) 2 32" >/sys/kernel/debug/vmb_echo/$E2/inband &
 bg=$!
-run bounded 180 sh -c "echo '100000 1 $((RING / 4)) 2 64' >/sys/kernel/debug/vmb_echo/$E1/inband"
+run bounded 180 sh -c "echo '$N1 1 $((RING / 4)) 2 64' >/sys/kernel/debug/vmb_echo/$E1/inband"
 wait $bg || fail "channel 2 run failed: $(cat /sys/kernel/debug/vmb_echo/$E2/result)"
 for e in $E1 $E2; do
 	r=$(cat /sys/kernel/debug/vmb_echo/$e/result)
@@ -46,8 +48,12 @@ run bounded 60 sh -c "echo '1000 64 64 1 256' >/sys/kernel/debug/vmb_echo/$E1/in
 d=$(($(stat $E1 doorbells) - d0))
 i=$(($(stat $E1 interrupts) - i0))
 log "doorbells per packet: $d/1000, interrupts per packet: $i/1000"
-[ "$d" -lt 500 ] || fail "$d doorbells for 1000 packets"
-[ "$i" -lt 500 ] || fail "$i interrupts for 1000 packets"
+# The debug kernel fills the ring so slowly that the host often finds it
+# empty and each packet is a new start: there it must still never signal
+# more than once per packet (a signal only when the ring was empty).
+limit=$(sized 500 1001)
+[ "$d" -lt "$limit" ] || fail "$d doorbells for 1000 packets"
+[ "$i" -lt "$limit" ] || fail "$i interrupts for 1000 packets"
 
 for f in tx_packets rx_packets tx_bytes rx_bytes interrupts doorbells ring_full; do
 	log "$E1 $f: $(stat $E1 $f)"

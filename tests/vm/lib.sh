@@ -9,6 +9,22 @@ fail() {
 	exit 1
 }
 
+# debug_kernel : true on the debug kernel (KASAN, kmemleak, lockdep, ...),
+# where kernel code runs several times slower and the detectors, not the
+# volume of traffic, are what the run is for.
+debug_kernel() {
+	case "$(uname -r)" in
+	*-vmbdebug) return 0 ;;
+	esac
+	return 1
+}
+
+# sized NORMAL DEBUG : print NORMAL, or DEBUG on the debug kernel; for counts
+# that only make a run longer there (every path still runs, fewer times).
+sized() {
+	if debug_kernel; then echo "$2"; else echo "$1"; fi
+}
+
 # run CMD... : echo and run; any non-zero status fails the test.
 run() {
 	echo "+ $*"
