@@ -5,6 +5,7 @@
 #
 #   make                      modules for KVER + host tools (vmbusd, vmbusctl)
 #   make KVER=6.1|6.12|<rel>  modules for that kernel's installed headers
+#   make KVER=debug           ... or for the debug kernel's tree (scripts/build-debug-kernel)
 #   make KDIR=<dir>           ... or for any kernel build tree
 #   make test                 install dependencies, run every test
 #   make check                unit tests of the host and protocol code
@@ -18,10 +19,11 @@
 VERSION := 0.1.0
 
 KVER ?= $(shell uname -r)
-ifneq ($(filter 6.1 6.12,$(KVER)),)
+ifneq ($(filter 6.1 6.12 debug,$(KVER)),)
 override KVER := $(shell $(CURDIR)/scripts/deps --print-kver $(KVER))
 endif
-KDIR ?= /lib/modules/$(KVER)/build
+# a kernel the project built keeps its build tree in .cache/kernels/
+KDIR ?= $(firstword $(wildcard $(CURDIR)/.cache/kernels/$(KVER)/lib/modules/$(KVER)/build) /lib/modules/$(KVER)/build)
 
 KBUILD_ARGS = -C $(KDIR) M=$(CURDIR) W=1 $(if $(VMB_TESTS),VMB_TESTS=1)
 
