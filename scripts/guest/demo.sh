@@ -24,6 +24,9 @@ echo "(drivers were loaded by modalias: $(cat /sys/bus/vmb/devices/*/modalias | 
 section "the host's view (vmbusctl status, run on the host)"
 run hostctl status
 
+section "the device classes this host serves (its back-end registry)"
+run hostctl classes
+
 section "a channel: GPADL, rings and interrupts, through the echo device"
 D=/sys/kernel/debug/vmb_echo/$E
 C=/sys/bus/vmb/devices/$E/channel
