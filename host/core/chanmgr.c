@@ -273,21 +273,29 @@ int chanmgr_handle(struct chanmgr *cm, const struct vmb_msg *m)
 /* ------------------------------------------------------------------ */
 /* Output                                                              */
 
-static void send_msg(struct chanmgr *cm, uint32_t type, const void *payload,
-		     uint32_t len)
+void chanmgr_send_raw(struct chanmgr *cm, uint32_t type, uint32_t len,
+		      const void *payload, size_t payload_len)
 {
 	struct vmb_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.type = htole32(type);
 	m.len = htole32(len);
-	if (len)
-		memcpy(m.payload, payload, len);
+	if (payload_len > sizeof(m.payload))
+		payload_len = sizeof(m.payload);
+	if (payload_len)
+		memcpy(m.payload, payload, payload_len);
 	cm->ops->send(cm->ctx, &m);
 }
 
-static void build_offer(struct vmb_msg_offer *o, const uint8_t *class_id,
-			const uint8_t *instance_id, uint32_t relid)
+static void send_msg(struct chanmgr *cm, uint32_t type, const void *payload,
+		     uint32_t len)
+{
+	chanmgr_send_raw(cm, type, len, payload, len);
+}
+
+void chanmgr_build_offer(struct vmb_msg_offer *o, const uint8_t *class_id,
+			 const uint8_t *instance_id, uint32_t relid)
 {
 	memset(o, 0, sizeof(*o));
 	memcpy(o->class_id, class_id, VMB_GUID_LEN);
@@ -299,8 +307,8 @@ void chanmgr_send_offer(struct chanmgr *cm, uint32_t relid)
 {
 	struct vmb_msg_offer o;
 
-	build_offer(&o, cm->chan[relid].class_id, cm->chan[relid].instance_id,
-		    relid);
+	chanmgr_build_offer(&o, cm->chan[relid].class_id,
+			    cm->chan[relid].instance_id, relid);
 	o.sub_index = htole16(cm->chan[relid].sub_index);
 	send_msg(cm, VMB_MSG_OFFER, &o, sizeof(o));
 }

@@ -11,6 +11,7 @@
 #define VMBUSD_CHANMGR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/channel.h"
@@ -130,6 +131,16 @@ const struct chanmgr_channel *chanmgr_channel(const struct chanmgr *cm,
 uint32_t chanmgr_free_relid(const struct chanmgr *cm);
 /* (Re)send the OFFER of the channel at relid, which must exist. */
 void chanmgr_send_offer(struct chanmgr *cm, uint32_t relid);
+/*
+ * A message of @type whose header says @len bytes, with @payload_len bytes
+ * of @payload (clamped to the slot) behind it: the two differ only when a
+ * fault is injected on purpose.
+ */
+void chanmgr_send_raw(struct chanmgr *cm, uint32_t type, uint32_t len,
+		      const void *payload, size_t payload_len);
+/* An OFFER body for @relid of @class_id/@instance_id, the rest 0. */
+void chanmgr_build_offer(struct vmb_msg_offer *o, const uint8_t *class_id,
+			 const uint8_t *instance_id, uint32_t relid);
 
 /* "1.0" style; buf must hold 16 bytes. */
 char *chanmgr_version_str(uint32_t version, char *buf);

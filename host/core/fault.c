@@ -27,30 +27,6 @@
 /* Message faults                                                      */
 
 /* len is what the slot claims; payload_len bytes are copied. */
-static void send_raw(struct chanmgr *cm, uint32_t type, uint32_t len,
-		     const void *payload, size_t payload_len)
-{
-	struct vmb_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = htole32(type);
-	m.len = htole32(len);
-	if (payload_len > sizeof(m.payload))
-		payload_len = sizeof(m.payload);
-	if (payload_len)
-		memcpy(m.payload, payload, payload_len);
-	cm->ops->send(cm->ctx, &m);
-}
-
-static void build_offer(struct vmb_msg_offer *o, const uint8_t *class_id,
-			const uint8_t *instance_id, uint32_t relid)
-{
-	memset(o, 0, sizeof(*o));
-	memcpy(o->class_id, class_id, VMB_GUID_LEN);
-	memcpy(o->instance_id, instance_id, VMB_GUID_LEN);
-	o->relid = htole32(relid);
-}
-
 /* An offer of the test class, a new random instance, on relid. */
 static int fresh_offer(struct vmb_msg_offer *o, uint32_t relid,
 		       const char **err)
@@ -62,7 +38,7 @@ static int fresh_offer(struct vmb_msg_offer *o, uint32_t relid,
 		*err = "cannot make a GUID";
 		return -1;
 	}
-	build_offer(o, class_id, inst, relid);
+	chanmgr_build_offer(o, class_id, inst, relid);
 	return 0;
 }
 
@@ -97,7 +73,7 @@ static int fault_short(struct chanmgr *cm, struct channel *ch, const char **err)
 	(void)ch;
 	if (free_offer(cm, &o, err) < 0)
 		return -1;
-	send_raw(cm, VMB_MSG_OFFER, FAULT_SHORT_LEN, &o, FAULT_SHORT_LEN);
+	chanmgr_send_raw(cm, VMB_MSG_OFFER, FAULT_SHORT_LEN, &o, FAULT_SHORT_LEN);
 	return 0;
 }
 
@@ -109,7 +85,7 @@ static int fault_overlong(struct chanmgr *cm, struct channel *ch,
 	(void)ch;
 	if (free_offer(cm, &o, err) < 0)
 		return -1;
-	send_raw(cm, VMB_MSG_OFFER, VMB_MSG_MAX_PAYLOAD + 1, &o, sizeof(o));
+	chanmgr_send_raw(cm, VMB_MSG_OFFER, VMB_MSG_MAX_PAYLOAD + 1, &o, sizeof(o));
 	return 0;
 }
 
@@ -118,7 +94,7 @@ static int fault_unknown_type(struct chanmgr *cm, struct channel *ch,
 {
 	(void)ch;
 	(void)err;
-	send_raw(cm, FAULT_UNKNOWN_TYPE, 0, NULL, 0);
+	chanmgr_send_raw(cm, FAULT_UNKNOWN_TYPE, 0, NULL, 0);
 	return 0;
 }
 
@@ -131,10 +107,10 @@ static int fault_bad_relid(struct chanmgr *cm, struct channel *ch,
 	if (free_offer(cm, &o, err) < 0)
 		return -1;
 	o.relid = htole32(0);
-	send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
+	chanmgr_send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
 	if (fresh_offer(&o, FAULT_BAD_RELID, err) < 0)
 		return -1;
-	send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
+	chanmgr_send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
 	return 0;
 }
 
@@ -168,9 +144,9 @@ static int fault_dup_instance(struct chanmgr *cm, struct channel *ch,
 		*err = "no unused relid";
 		return -1;
 	}
-	build_offer(&o, cm->chan[relid].class_id, cm->chan[relid].instance_id,
-		    free_relid);
-	send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
+	chanmgr_build_offer(&o, cm->chan[relid].class_id,
+			    cm->chan[relid].instance_id, free_relid);
+	chanmgr_send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
 	return 0;
 }
 
@@ -184,7 +160,7 @@ static int fault_rescind_unknown(struct chanmgr *cm, struct channel *ch,
 		*err = "no unused relid";
 		return -1;
 	}
-	send_raw(cm, VMB_MSG_RESCIND, sizeof(r), &r, sizeof(r));
+	chanmgr_send_raw(cm, VMB_MSG_RESCIND, sizeof(r), &r, sizeof(r));
 	return 0;
 }
 
@@ -201,7 +177,7 @@ static int fault_nil_guid(struct chanmgr *cm, struct channel *ch,
 	}
 	memset(&o, 0, sizeof(o));
 	o.relid = htole32(relid);
-	send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
+	chanmgr_send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
 	return 0;
 }
 
@@ -214,7 +190,7 @@ static int fault_bad_flags(struct chanmgr *cm, struct channel *ch,
 	if (free_offer(cm, &o, err) < 0)
 		return -1;
 	o.flags = htole16(FAULT_BAD_FLAGS);
-	send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
+	chanmgr_send_raw(cm, VMB_MSG_OFFER, sizeof(o), &o, sizeof(o));
 	return 0;
 }
 
@@ -333,7 +309,7 @@ static int fault_gpadl_unknown(struct chanmgr *cm, struct channel *ch,
 	};
 
 	(void)err;
-	send_raw(cm, VMB_MSG_GPADL_CREATED, sizeof(c), &c, sizeof(c));
+	chanmgr_send_raw(cm, VMB_MSG_GPADL_CREATED, sizeof(c), &c, sizeof(c));
 	return 0;
 }
 
