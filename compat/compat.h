@@ -29,4 +29,43 @@
 #define vmb_compat_bus_qual(...)
 #endif
 
+/*
+ * Newer kernels (6.12, not 6.1) take a const struct scsi_host_template:
+ * vmb_compat_sht_qual(const).
+ */
+#ifdef VMB_COMPAT_CONST_SHT
+#define vmb_compat_sht_qual(...) __VA_ARGS__
+#else
+#define vmb_compat_sht_qual(...)
+#endif
+
+/*
+ * Newer kernels (6.12, not 6.1) gave eh_timed_out() its own return type,
+ * enum scsi_timeout_action, with SCSI_EH_NOT_HANDLED for "let the error
+ * handler run"; older ones return enum blk_eh_timer_return, where
+ * BLK_EH_DONE means the same.
+ */
+#ifdef VMB_COMPAT_SCSI_TIMEOUT_ACTION
+#define vmb_compat_eh_timeout_t		enum scsi_timeout_action
+#define VMB_COMPAT_EH_NOT_HANDLED	SCSI_EH_NOT_HANDLED
+#define VMB_COMPAT_EH_RESET_TIMER	SCSI_EH_RESET_TIMER
+#else
+#define vmb_compat_eh_timeout_t		enum blk_eh_timer_return
+#define VMB_COMPAT_EH_NOT_HANDLED	BLK_EH_DONE
+#define VMB_COMPAT_EH_RESET_TIMER	BLK_EH_RESET_TIMER
+#endif
+
+/*
+ * Newer kernels (6.12, not 6.1) let a SCSI host's queuecommand() sleep
+ * (BLK_MQ_F_BLOCKING).  vmb_compat_shost_may_block(shost) asks for that
+ * before scsi_add_host() and says whether it was granted; where it is not,
+ * queuecommand() runs in atomic context and must not sleep.
+ */
+#ifdef VMB_COMPAT_QUEUECOMMAND_MAY_BLOCK
+#define vmb_compat_shost_may_block(shost) \
+	({ (shost)->queuecommand_may_block = 1; true; })
+#else
+#define vmb_compat_shost_may_block(shost)	((void)(shost), false)
+#endif
+
 #endif /* VMB_COMPAT_H */

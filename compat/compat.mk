@@ -6,6 +6,7 @@
 
 vmb_compat_root := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 vmb_bus_h := $(srctree)/include/linux/device/bus.h
+vmb_scsi_host_h := $(srctree)/include/scsi/scsi_host.h
 
 ifneq ($(shell grep -s 'uevent..const struct device \*' $(vmb_bus_h)),)
 vmb_compat_flags += -DVMB_COMPAT_UEVENT_CONST_DEV
@@ -16,6 +17,16 @@ endif
 
 ifneq ($(shell grep -s 'bus_register.const struct bus_type' $(vmb_bus_h)),)
 vmb_compat_flags += -DVMB_COMPAT_CONST_BUS_TYPE
+endif
+
+ifneq ($(shell grep -s 'scsi_host_alloc(const struct scsi_host_template' $(vmb_scsi_host_h)),)
+vmb_compat_flags += -DVMB_COMPAT_CONST_SHT
+endif
+ifneq ($(shell grep -s 'enum scsi_timeout_action' $(vmb_scsi_host_h)),)
+vmb_compat_flags += -DVMB_COMPAT_SCSI_TIMEOUT_ACTION
+endif
+ifneq ($(shell grep -s 'unsigned queuecommand_may_block:1' $(vmb_scsi_host_h)),)
+vmb_compat_flags += -DVMB_COMPAT_QUEUECOMMAND_MAY_BLOCK
 endif
 
 ccflags-y += -I$(vmb_compat_root)/include $(vmb_compat_flags) \
