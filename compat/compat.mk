@@ -19,7 +19,7 @@ ifneq ($(shell grep -s 'bus_register.const struct bus_type' $(vmb_bus_h)),)
 vmb_compat_flags += -DVMB_COMPAT_CONST_BUS_TYPE
 endif
 
-ifneq ($(shell grep -s 'scsi_host_alloc(const struct scsi_host_template' $(vmb_scsi_host_h)),)
+ifneq ($(shell grep -s 'scsi_host_alloc.const struct scsi_host_template' $(vmb_scsi_host_h)),)
 vmb_compat_flags += -DVMB_COMPAT_CONST_SHT
 endif
 ifneq ($(shell grep -s 'enum scsi_timeout_action' $(vmb_scsi_host_h)),)
