@@ -108,16 +108,15 @@ void storvsc_scan_work(struct work_struct *work)
 {
 	struct storvsc_ctrl *ctrl = container_of(work, struct storvsc_ctrl,
 						 scan_work);
-	struct Scsi_Host *shost = ctrl->shost;
 	struct scsi_device *sdev;
 
 	if (test_bit(STORVSC_F_DEAD, &ctrl->flags))
 		return;
-	shost_for_each_device(sdev, shost) {
+	shost_for_each_device(sdev, ctrl->shost) {
 		if (storvsc_lun_gone(sdev)) {
 			sdev_printk(KERN_INFO, sdev, "LUN removed by the host\n");
 			scsi_remove_device(sdev);
 		}
 	}
-	scsi_scan_host(shost);
+	scsi_scan_host(ctrl->shost);
 }

@@ -80,8 +80,12 @@ void storvsc_kill(struct storvsc_ctrl *ctrl, const char *why)
 			vmb_chan_close(q->chan);
 			q->open = false;
 		}
-		storvsc_fail_queue(q, DID_NO_CONNECT << 16);
 	}
+	/* Deferred sends now fail at once: none is left on a list. */
+	for (i = 0; i < ctrl->nr_queues; i++)
+		flush_work(&ctrl->queues[i].send_work);
+	for (i = 0; i < ctrl->nr_queues; i++)
+		storvsc_fail_queue(&ctrl->queues[i], DID_NO_CONNECT << 16);
 	mutex_unlock(&ctrl->kill_lock);
 }
 
@@ -363,9 +367,6 @@ static void storvsc_send(struct storvsc_queue *q, struct scsi_cmnd *cmd)
 	}
 
 	atomic_inc(&q->in_flight);
-	sc->q = q;
-	sc->done = false;
-	sc->timer_resets = 0;
 	sc->completions_at_send = atomic64_read(&q->completions);
 	ret = vmb_reqtable_add(q->rt, sc, &sc->id);
 	if (ret)
@@ -414,7 +415,8 @@ void storvsc_send_work(struct work_struct *work)
 	}
 }
 
-int storvsc_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *cmd)
+int storvsc_queuecommand(struct Scsi_Host *shost,
+			 struct scsi_cmnd *cmd)
 {
 	struct storvsc_ctrl *ctrl = shost_priv(shost);
 	struct storvsc_cmd *sc = storvsc_priv(cmd);
@@ -428,11 +430,15 @@ int storvsc_queuecommand(struct Scsi_Host *shost, struct scsi_cmnd *cmd)
 		scsi_done(cmd);
 		return 0;
 	}
-	sc->cmd = cmd;
 	hwq = blk_mq_unique_tag_to_hwq(blk_mq_unique_tag(scsi_cmd_to_rq(cmd)));
 	if (hwq >= ctrl->nr_queues)
 		hwq = 0;
 	q = &ctrl->queues[hwq];
+	sc->cmd = cmd;
+	sc->q = q;
+	sc->done = false;
+	sc->timer_resets = 0;
+	sc->completions_at_send = atomic64_read(&q->completions);
 	res = storvsc_build_srb(ctrl, cmd);
 	if (res) {
 		cmd->result = res << 16;

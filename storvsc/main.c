@@ -212,7 +212,9 @@ static void storvsc_remove(struct vmb_device *vdev)
 		storvsc_kill(ctrl, "removed with I/O the host does not answer");
 	scsi_remove_host(shost);
 	storvsc_kill(ctrl, NULL);
+	/* No callback runs now, so neither is queued again. */
 	cancel_work_sync(&ctrl->dead_work);
+	cancel_work_sync(&ctrl->scan_work);
 	storvsc_debugfs_remove(ctrl);
 	for (i = 0; i < ctrl->nr_queues; i++)
 		storvsc_queue_free(&ctrl->queues[i]);
