@@ -41,7 +41,7 @@ struct scsi_cmnd;
 #define STORVSC_MAX_TRANSFER	(512 * 1024)
 #define STORVSC_MAX_PAGES	(STORVSC_MAX_TRANSFER / PAGE_SIZE + 1)
 #define STORVSC_MAX_DEPTH	256
-#define STORVSC_RX_BUF		256	/* a completion is 136 bytes */
+#define STORVSC_RX_BUF		512	/* a 1.0 completion is 136 bytes; room for more */
 
 /* One hardware queue: a channel, its ids, its counters. */
 struct storvsc_queue {
