@@ -27,7 +27,14 @@ KDIR ?= $(firstword $(wildcard $(CURDIR)/.cache/kernels/$(KVER)/lib/modules/$(KV
 
 KBUILD_ARGS = -C $(KDIR) M=$(CURDIR) W=1 $(if $(VMB_TESTS),VMB_TESTS=1)
 
-.PHONY: all module host test check style install dkms-install clean check-kdir bench-channel
+.PHONY: all module host test check style install dkms-install clean check-kdir bench-channel \
+	print-dkms-files
+
+# What the DKMS package ships (tests/host/dkms.sh builds exactly these).
+DKMS_FILES := Kbuild Makefile dkms.conf vmbus storvsc include compat
+
+print-dkms-files:
+	@echo $(DKMS_FILES)
 
 all: module host
 
@@ -69,7 +76,7 @@ dkms-install:
 	dkms remove vmbus/$(VERSION) --all >/dev/null 2>&1 || true
 	rm -rf /usr/src/vmbus-$(VERSION)
 	mkdir -p /usr/src/vmbus-$(VERSION)
-	cp -a Kbuild Makefile dkms.conf vmbus include compat /usr/src/vmbus-$(VERSION)/
+	cp -a $(DKMS_FILES) /usr/src/vmbus-$(VERSION)/
 	dkms add vmbus/$(VERSION)
 	dkms build vmbus/$(VERSION) -k $(KVER)
 	dkms install vmbus/$(VERSION) -k $(KVER)

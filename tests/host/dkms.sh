@@ -8,8 +8,10 @@ ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$ROOT/dkms.conf")
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/src/vmbus-$ver" "$T/tree" "$T/inst"
-(cd "$ROOT" && tar -c Kbuild Makefile dkms.conf vmbus include compat) |
-	tar -x -C "$T/src/vmbus-$ver"
+read -r -a files <<<"$(make -s -C "$ROOT" print-dkms-files)"
+(cd "$ROOT" && tar -c "${files[@]}") | tar -x -C "$T/src/vmbus-$ver"
+mapfile -t mods < <(sed -n 's/^BUILT_MODULE_NAME\[[0-9]*\]="\(.*\)"$/\1/p' "$ROOT/dkms.conf")
+[ "${#mods[@]}" -gt 0 ] || { echo "dkms.conf names no module"; exit 1; }
 
 for line in 6.1 6.12; do
 	rel=$("$ROOT/scripts/deps" --print-kver "$line")
@@ -19,9 +21,11 @@ for line in 6.1 6.12; do
 		cat "$T/log" "$T/tree/vmbus/$ver/build/make.log" 2>/dev/null
 		exit 1
 	}
-	ko=$(find "$T/tree/vmbus/$ver/$rel" -name 'vmbus.ko*' | head -n 1)
-	[ -n "$ko" ] || { echo "no vmbus.ko for $rel"; exit 1; }
-	got=$(modinfo -F version "$ko")
-	echo "$rel: $(basename "$ko"), version $got"
-	[ "$got" = "$ver" ] || { echo "module version $got, package $ver"; exit 1; }
+	for m in "${mods[@]}"; do
+		ko=$(find "$T/tree/vmbus/$ver/$rel" -name "$m.ko*" | head -n 1)
+		[ -n "$ko" ] || { echo "no $m.ko for $rel"; exit 1; }
+		got=$(modinfo -F version "$ko")
+		echo "$rel: $(basename "$ko"), version $got"
+		[ "$got" = "$ver" ] || { echo "$m: module version $got, package $ver"; exit 1; }
+	done
 done
