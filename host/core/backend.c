@@ -13,7 +13,7 @@ int vmbd_conf_parse(const struct vmbd_backend *be, char *const *opts,
 	unsigned int i;
 
 	*out = NULL;
-	if (!n)
+	if (!n && !(be && be->conf_always))
 		return 0;
 	if (!be || !be->parse_opt) {
 		*err = "this class takes no options";

@@ -60,6 +60,13 @@ struct vmbd_backend {
 	 */
 	int (*parse_opt)(void **conf, const char *key, const char *value,
 			 const char **err);
+	/*
+	 * A device of this class gets its struct vmbd_conf even when it is
+	 * offered with no options (conf->conf then starts NULL): state the
+	 * back end's commands fill in later, such as the disks hot-added to a
+	 * storage controller offered empty.
+	 */
+	bool conf_always;
 	void (*free_conf)(void *conf);
 	const char *opts_help;		/* "KEY=VALUE: ..." for --help */
 
@@ -91,7 +98,8 @@ struct vmbd_conf {
 
 /*
  * Parse n options (each "KEY" or "KEY=VALUE") for be.  Returns 0 with *out
- * (NULL if n is 0: no options, no conf), or -1 with *err.
+ * (NULL if n is 0: no options, no conf; unless be->conf_always), or -1
+ * with *err.
  */
 int vmbd_conf_parse(const struct vmbd_backend *be, char *const *opts,
 		    unsigned int n, struct vmbd_conf **out, const char **err);
