@@ -7,3 +7,4 @@
  */
 VMBD_CLASS(test)
 VMBD_CLASS(echo)
+VMBD_CLASS(storage)

@@ -1,0 +1,1201 @@
+// SPDX-License-Identifier: (GPL-2.0 OR MIT)
+/*
+ * The storage device class: see backends/storage.h, include/vmb_storage.h.
+ *
+ * A device's struct stor_ctl (its options: the disks) is shared by the
+ * primary channel and its sub-channels.  Each open channel has its own
+ * io_uring, watched by the event loop, and a table of STOR_QUEUE_DEPTH
+ * request slots; a CQE's user_data is a slot index.  Reads and writes go
+ * straight between the image and the guest pages (readv/writev over the
+ * GPA walker's pieces); UNMAP and WRITE SAME punch holes synchronously.
+ * Closing a channel waits for its I/O before the slots, the ring and the
+ * channel go away.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <linux/falloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "backends/scsi.h"
+#include "backends/storage.h"
+#include "core/chanmgr.h"
+#include "core/cmd.h"
+#include "core/evloop.h"
+#include "core/gpa.h"
+#include "core/log.h"
+
+#define STOR_MAX_IOV	(STOR_MAX_TRANSFER / VMB_PAGE_SIZE + 1)
+#define STOR_SERIAL_MAX	20
+#define STOR_MAX_CHANS	(1 + VMB_MAX_SUBCHANNELS)
+
+struct stor_disk {
+	unsigned int refs;		/* the controller's, and each request's */
+	int fd;
+	char *path;
+	uint16_t lun;
+	bool direct;
+	struct scsi_lun props;
+	char serial[STOR_SERIAL_MAX + 1];
+	uint64_t bad_lba, bad_count;	/* fault: MEDIUM ERROR on reads here */
+};
+
+/* A completion fault: the next SRB completion is malformed this way. */
+enum stor_bad {
+	STOR_BAD_NONE,
+	STOR_BAD_TRANS_ID,
+	STOR_BAD_SENSE_LEN,
+	STOR_BAD_STATUS,
+	STOR_BAD_TRANSFER,
+};
+
+struct stor_chan;
+
+struct stor_ctl {
+	struct stor_disk *disk[STOR_MAX_LUNS];
+	struct stor_disk *last;		/* parse_opt: the disk options apply to */
+	struct stor_chan *chan[STOR_MAX_CHANS];	/* open channels */
+	struct stor_chan *primary;	/* the first opened; does the init */
+	bool ready;			/* the primary finished init */
+	unsigned int drop;		/* fault: ignore this many more SRBs */
+	enum stor_bad bad;
+};
+
+enum stor_init {
+	STOR_INIT_NONE,		/* open: BEGIN_INIT expected */
+	STOR_INIT_BEGUN,	/* QUERY_VERSION expected */
+	STOR_INIT_VERSIONED,	/* properties, sub-channels, END_INIT */
+	STOR_INIT_DONE,
+};
+
+struct stor_req {
+	bool used;
+	uint64_t trans_id;
+	struct vmb_stor_srb_msg msg;	/* the request, then the completion */
+	struct stor_disk *disk;
+	struct scsi_result res;
+	uint32_t expect;		/* bytes the I/O must move */
+	bool write;
+	unsigned int nr_iov;
+	struct iovec iov[STOR_MAX_IOV];
+};
+
+struct stor_chan {
+	struct channel *ch;
+	struct stor_ctl *ctl;
+	enum stor_init init;
+	struct io_uring ring;
+	bool ring_watched;
+	struct stor_stats st;
+	struct stor_req req[STOR_QUEUE_DEPTH];
+	uint8_t buf[SCSI_BUF_MAX];	/* parameter data in and out */
+};
+
+static void disk_put(struct stor_disk *d)
+{
+	if (!d || --d->refs)
+		return;
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d->path);
+	free(d);
+}
+
+static struct stor_ctl *ctl_of(const struct channel *ch)
+{
+	return ch->conf ? ch->conf->conf : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Options and disks                                                   */
+
+static int disk_open(struct stor_disk *d, bool ro, bool direct,
+		     const char **err)
+{
+	static char msg[160];
+	struct stat sb;
+	int fd;
+
+	fd = open(d->path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC |
+		  (direct ? O_DIRECT : 0));
+	if (fd < 0) {
+		snprintf(msg, sizeof(msg), "disk '%s': %s", d->path,
+			 strerror(errno));
+		*err = msg;
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0 || (!S_ISREG(sb.st_mode)) ||
+	    sb.st_size < SCSI_BLOCK_SIZE) {
+		snprintf(msg, sizeof(msg),
+			 "disk '%s': not a regular file of at least 512 bytes",
+			 d->path);
+		*err = msg;
+		close(fd);
+		return -1;
+	}
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = fd;
+	d->props.read_only = ro;
+	d->props.blocks = (uint64_t)sb.st_size / SCSI_BLOCK_SIZE;
+	d->direct = direct;
+	return 0;
+}
+
+static struct stor_disk *disk_new(const char *path, const char **err)
+{
+	struct stor_disk *d = calloc(1, sizeof(*d));
+
+	if (!d || !(d->path = strdup(path))) {
+		free(d);
+		*err = "out of memory";
+		return NULL;
+	}
+	d->refs = 1;
+	d->fd = -1;
+	d->props.write_cache = true;
+	d->props.serial = d->serial;
+	if (disk_open(d, false, false, err) < 0) {
+		disk_put(d);
+		return NULL;
+	}
+	return d;
+}
+
+static int lowest_free_lun(const struct stor_ctl *c)
+{
+	int i;
+
+	for (i = 0; i < STOR_MAX_LUNS; i++)
+		if (!c->disk[i])
+			return i;
+	return -1;
+}
+
+static void default_serial(struct stor_disk *d)
+{
+	snprintf(d->serial, sizeof(d->serial), "VMBD%04u", d->lun);
+}
+
+/* One option of a disk (or disk=, which starts one) into c. */
+static int ctl_opt(struct stor_ctl *c, const char *key, const char *value,
+		   const char **err)
+{
+	static char msg[96];
+	struct stor_disk *d = c->last;
+	unsigned long v;
+	char *end;
+	int lun;
+
+	if (strcmp(key, "disk") == 0) {
+		if (!value || !*value) {
+			*err = "disk=FILE: needs a file";
+			return -1;
+		}
+		lun = lowest_free_lun(c);
+		if (lun < 0) {
+			*err = "no free LUN";
+			return -1;
+		}
+		d = disk_new(value, err);
+		if (!d)
+			return -1;
+		d->lun = (uint16_t)lun;
+		default_serial(d);
+		c->disk[lun] = d;
+		c->last = d;
+		return 0;
+	}
+	if (!d) {
+		snprintf(msg, sizeof(msg), "'%s' before any disk=FILE", key);
+		*err = msg;
+		return -1;
+	}
+	if (strcmp(key, "ro") == 0 || strcmp(key, "direct") == 0) {
+		bool ro = strcmp(key, "ro") == 0;
+
+		if (value) {
+			snprintf(msg, sizeof(msg), "'%s' takes no value", key);
+			*err = msg;
+			return -1;
+		}
+		return disk_open(d, ro || d->props.read_only,
+				 !ro || d->direct, err);
+	}
+	if (strcmp(key, "lun") == 0) {
+		errno = 0;
+		v = value ? strtoul(value, &end, 10) : 0;
+		if (!value || errno || *end || end == value || value[0] == '-' ||
+		    v >= STOR_MAX_LUNS) {
+			snprintf(msg, sizeof(msg), "lun=N: N is 0..%u",
+				 STOR_MAX_LUNS - 1);
+			*err = msg;
+			return -1;
+		}
+		if (c->disk[v] && c->disk[v] != d) {
+			snprintf(msg, sizeof(msg), "lun %lu is already in use", v);
+			*err = msg;
+			return -1;
+		}
+		c->disk[d->lun] = NULL;
+		d->lun = (uint16_t)v;
+		c->disk[v] = d;
+		default_serial(d);
+		return 0;
+	}
+	if (strcmp(key, "serial") == 0) {
+		size_t i, n = value ? strlen(value) : 0;
+
+		if (!n || n > STOR_SERIAL_MAX) {
+			*err = "serial=S: 1..20 printable characters";
+			return -1;
+		}
+		for (i = 0; i < n; i++)
+			if (value[i] <= ' ' || value[i] > '~') {
+				*err = "serial=S: 1..20 printable characters";
+				return -1;
+			}
+		memcpy(d->serial, value, n + 1);
+		return 0;
+	}
+	snprintf(msg, sizeof(msg), "unknown option '%s'", key);
+	*err = msg;
+	return -1;
+}
+
+static void ctl_free(void *conf)
+{
+	struct stor_ctl *c = conf;
+	unsigned int i;
+
+	if (!c)
+		return;
+	for (i = 0; i < STOR_MAX_LUNS; i++)
+		disk_put(c->disk[i]);
+	free(c);
+}
+
+static int storage_parse_opt(void **conf, const char *key, const char *value,
+			     const char **err)
+{
+	if (!*conf) {
+		*conf = calloc(1, sizeof(struct stor_ctl));
+		if (!*conf) {
+			*err = "out of memory";
+			return -1;
+		}
+	}
+	return ctl_opt(*conf, key, value, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sending                                                             */
+
+/* Signal the guest for what channel_send() wrote outside a pass. */
+static void flush_signal(struct channel *ch)
+{
+	if (ch->signal && !ch->broken)
+		channel_signal_guest(ch);
+	ch->signal = false;
+}
+
+static void reply(struct stor_chan *sc, uint64_t trans_id, void *msg,
+		  uint32_t len, uint32_t status)
+{
+	struct vmb_stor_hdr *h = msg;
+
+	h->status = htole32(status);
+	channel_send(sc->ch, VMB_PKT_COMPLETION, 0, trans_id, msg, len);
+}
+
+static void send_luns_changed(struct stor_ctl *c)
+{
+	struct vmb_stor_hdr h = { .type = htole32(VMB_STOR_LUNS_CHANGED) };
+
+	if (!c->primary)
+		return;
+	channel_send(c->primary->ch, VMB_PKT_INBAND, 0, 0, &h, sizeof(h));
+	flush_signal(c->primary->ch);
+}
+
+/* ------------------------------------------------------------------ */
+/* SRBs                                                                */
+
+static void srb_complete(struct stor_chan *sc, struct stor_req *rq,
+			 uint32_t status, uint32_t moved)
+{
+	struct vmb_stor_srb *s = &rq->msg.srb;
+	const struct scsi_result *r = &rq->res;
+	uint64_t tid = rq->trans_id;
+	uint8_t room = s->sense_len;
+
+	memset(s->sense, 0, sizeof(s->sense));
+	s->sense_len = 0;
+	s->scsi_status = 0;
+	s->srb_status = VMB_STOR_SRB_PENDING;
+	s->data_len = htole32(status == VMB_STOR_S_OK ? moved : 0);
+	if (status == VMB_STOR_S_OK) {
+		s->scsi_status = r->status;
+		s->srb_status = r->status == SCSI_GOOD ? VMB_STOR_SRB_SUCCESS :
+			VMB_STOR_SRB_ERROR;
+		if (r->status != SCSI_GOOD) {
+			s->sense_len = r->sense_len < room ? r->sense_len : room;
+			memcpy(s->sense, r->sense, s->sense_len);
+		}
+	}
+	if (status != VMB_STOR_S_OK || r->status != SCSI_GOOD)
+		sc->st.errors++;
+	switch (sc->ctl ? sc->ctl->bad : STOR_BAD_NONE) {
+	case STOR_BAD_TRANS_ID:
+		tid ^= 0x5a5a5a5a00000000ULL;
+		break;
+	case STOR_BAD_SENSE_LEN:
+		s->sense_len = 200;
+		break;
+	case STOR_BAD_STATUS:
+		rq->msg.hdr.status = htole32(0x7777);
+		s->srb_status = 0x99;
+		break;
+	case STOR_BAD_TRANSFER:
+		s->data_len = htole32(le32toh(s->data_len) + VMB_PAGE_SIZE);
+		break;
+	case STOR_BAD_NONE:
+		break;
+	}
+	if (sc->ctl && sc->ctl->bad != STOR_BAD_NONE) {
+		sc->ctl->bad = STOR_BAD_NONE;
+		channel_send(sc->ch, VMB_PKT_COMPLETION, 0, tid, &rq->msg,
+			     sizeof(rq->msg));
+	} else {
+		reply(sc, tid, &rq->msg, sizeof(rq->msg), status);
+	}
+	disk_put(rq->disk);
+	rq->disk = NULL;
+	if (rq->used) {
+		rq->used = false;
+		sc->st.in_flight--;
+	}
+}
+
+/* Copy n bytes of parameter data to the guest's ranges; returns the count. */
+static uint32_t copy_to_guest(const struct gpa_list *l, const uint8_t *src,
+			      uint32_t n)
+{
+	struct gpa_walk w;
+	uint32_t done = 0, len;
+	uint8_t *p;
+
+	gpa_walk_init(&w, l);
+	while (done < n && gpa_walk_next(&w, &p, &len) > 0) {
+		if (len > n - done)
+			len = n - done;
+		memcpy(p, src + done, len);
+		done += len;
+	}
+	return done;
+}
+
+static uint32_t copy_from_guest(const struct gpa_list *l, uint8_t *dst,
+				uint32_t n)
+{
+	struct gpa_walk w;
+	uint32_t done = 0, len;
+	uint8_t *p;
+
+	gpa_walk_init(&w, l);
+	while (done < n && gpa_walk_next(&w, &p, &len) > 0) {
+		if (len > n - done)
+			len = n - done;
+		memcpy(dst + done, p, len);
+		done += len;
+	}
+	return done;
+}
+
+/* The ranges as an iovec, adjacent pieces merged.  Returns 0 or -1. */
+static int build_iov(struct stor_req *rq, const struct gpa_list *l)
+{
+	struct gpa_walk w;
+	uint32_t len;
+	uint8_t *p;
+	int r;
+
+	rq->nr_iov = 0;
+	gpa_walk_init(&w, l);
+	while ((r = gpa_walk_next(&w, &p, &len)) > 0) {
+		struct iovec *prev = rq->nr_iov ? &rq->iov[rq->nr_iov - 1] : NULL;
+
+		if (prev && (uint8_t *)prev->iov_base + prev->iov_len == p) {
+			prev->iov_len += len;
+			continue;
+		}
+		if (rq->nr_iov == STOR_MAX_IOV)
+			return -1;
+		rq->iov[rq->nr_iov].iov_base = p;
+		rq->iov[rq->nr_iov++].iov_len = len;
+	}
+	return r;
+}
+
+static void punch(struct stor_disk *d, uint64_t lba, uint64_t n,
+		  struct scsi_result *r)
+{
+	if (fallocate(d->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+		      (off_t)(lba * SCSI_BLOCK_SIZE),
+		      (off_t)(n * SCSI_BLOCK_SIZE)) < 0)
+		scsi_set_sense(r, SCSI_KEY_MEDIUM_ERROR, SCSI_ASC_WRITE_ERROR, 0);
+}
+
+/* Submit rq's I/O.  Returns 0, or -1 (rq->res then says why). */
+static int submit(struct stor_chan *sc, struct stor_req *rq)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&sc->ring);
+	struct scsi_result *r = &rq->res;
+	off_t off = (off_t)(r->lba * SCSI_BLOCK_SIZE);
+
+	if (!sqe) {
+		scsi_set_sense(r, SCSI_KEY_HARDWARE_ERROR, 0x44, 0);
+		return -1;
+	}
+	switch (r->action) {
+	case SCSI_ACT_READ:
+		io_uring_prep_readv(sqe, rq->disk->fd, rq->iov, rq->nr_iov, off);
+		break;
+	case SCSI_ACT_WRITE:
+		io_uring_prep_writev(sqe, rq->disk->fd, rq->iov, rq->nr_iov, off);
+		if (r->fua)
+			sqe->rw_flags = RWF_DSYNC;
+		break;
+	default:
+		io_uring_prep_fsync(sqe, rq->disk->fd, IORING_FSYNC_DATASYNC);
+		break;
+	}
+	io_uring_sqe_set_data64(sqe, (uint64_t)(rq - sc->req));
+	if (io_uring_submit(&sc->ring) < 0) {
+		scsi_set_sense(r, SCSI_KEY_HARDWARE_ERROR, 0x44, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/* The message-level checks of an SRB.  Returns VMB_STOR_S_*. */
+static uint32_t srb_check(const struct stor_chan *sc,
+			  const struct vmb_stor_srb *s,
+			  const struct ring_pkt *pkt)
+{
+	uint32_t data_len = le32toh(s->data_len);
+	unsigned int i;
+
+	if (!sc->ctl || !sc->ctl->ready)
+		return VMB_STOR_S_BAD_STATE;
+	if (s->cdb_len < 1 || s->cdb_len > VMB_STOR_CDB_MAX ||
+	    s->data_dir > VMB_STOR_DIR_WRITE ||
+	    s->sense_len > VMB_STOR_SENSE_MAX || s->scsi_status ||
+	    s->srb_status || s->reserved0 || s->reserved1 ||
+	    le16toh(s->lun) >= STOR_MAX_LUNS || data_len > STOR_MAX_TRANSFER)
+		return VMB_STOR_S_INVALID;
+	for (i = s->cdb_len; i < VMB_STOR_CDB_MAX; i++)
+		if (s->cdb[i])
+			return VMB_STOR_S_INVALID;
+	for (i = 0; i < VMB_STOR_SENSE_MAX; i++)
+		if (s->sense[i])
+			return VMB_STOR_S_INVALID;
+	if (scsi_cdb_len(s->cdb[0]) > s->cdb_len)
+		return VMB_STOR_S_INVALID;
+	if (pkt->type == VMB_PKT_INBAND)
+		return s->data_dir == VMB_STOR_DIR_NONE && !data_len ?
+			VMB_STOR_S_OK : VMB_STOR_S_INVALID;
+	if (s->data_dir == VMB_STOR_DIR_NONE || !data_len ||
+	    gpa_list_bytes(&pkt->gpa) != data_len)
+		return VMB_STOR_S_INVALID;
+	return VMB_STOR_S_OK;
+}
+
+static struct stor_req *req_alloc(struct stor_chan *sc)
+{
+	unsigned int i;
+
+	for (i = 0; i < STOR_QUEUE_DEPTH; i++)
+		if (!sc->req[i].used) {
+			sc->req[i].used = true;
+			sc->st.in_flight++;
+			return &sc->req[i];
+		}
+	return NULL;
+}
+
+static bool medium_error(const struct stor_disk *d, const struct scsi_result *r,
+			 uint64_t *bad)
+{
+	uint64_t lo, hi;
+
+	if (!d->bad_count)
+		return false;
+	lo = r->lba > d->bad_lba ? r->lba : d->bad_lba;
+	hi = r->lba + r->nblocks;
+	if (d->bad_lba + d->bad_count < hi)
+		hi = d->bad_lba + d->bad_count;
+	*bad = lo;
+	return lo < hi;
+}
+
+static void execute_srb(struct stor_chan *sc, const struct ring_pkt *pkt,
+			const struct vmb_stor_srb_msg *m)
+{
+	const struct vmb_stor_srb *s = &m->srb;
+	uint32_t data_len = le32toh(s->data_len), status, moved = 0;
+	struct stor_req tmp, *rq;
+	struct scsi_result *r;
+	struct scsi_target t;
+	uint16_t luns[STOR_MAX_LUNS];
+	uint64_t bad;
+	bool want_in;
+	unsigned int i;
+
+	sc->st.requests++;
+	status = srb_check(sc, s, pkt);
+	if (status != VMB_STOR_S_OK) {
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.msg = *m;
+		tmp.trans_id = pkt->trans_id;
+		srb_complete(sc, &tmp, status, 0);
+		return;
+	}
+	if (sc->ctl->drop) {
+		sc->ctl->drop--;
+		sc->st.dropped++;
+		return;
+	}
+	rq = req_alloc(sc);
+	if (!rq) {
+		sc->st.busy++;
+		memset(&tmp, 0, sizeof(tmp));
+		tmp.msg = *m;
+		tmp.trans_id = pkt->trans_id;
+		srb_complete(sc, &tmp, VMB_STOR_S_BUSY, 0);
+		return;
+	}
+	rq->trans_id = pkt->trans_id;
+	rq->msg = *m;
+	rq->disk = sc->ctl->disk[le16toh(s->lun)];
+	if (rq->disk)
+		rq->disk->refs++;
+	r = &rq->res;
+
+	t.nr_luns = 0;
+	for (i = 0; i < STOR_MAX_LUNS; i++)
+		if (sc->ctl->disk[i])
+			luns[t.nr_luns++] = (uint16_t)i;
+	t.luns = luns;
+	t.max_xfer_blocks = STOR_MAX_TRANSFER / SCSI_BLOCK_SIZE;
+	scsi_exec(&t, le16toh(s->lun), rq->disk ? &rq->disk->props : NULL,
+		  s->cdb, s->cdb_len, sc->buf, r);
+
+	if (r->action == SCSI_ACT_DONE) {
+		/* parameter data: at most what the guest's buffer holds */
+		if (r->status == SCSI_GOOD && r->xfer &&
+		    s->data_dir != VMB_STOR_DIR_NONE) {
+			if (s->data_dir != VMB_STOR_DIR_READ)
+				goto invalid;
+			moved = copy_to_guest(&pkt->gpa, sc->buf,
+					      r->xfer < data_len ? r->xfer :
+					      data_len);
+		}
+		srb_complete(sc, rq, VMB_STOR_S_OK, moved);
+		return;
+	}
+	/* the CDB fixes the transfer: the SRB must agree exactly */
+	want_in = r->dir == SCSI_DIR_IN;
+	if (data_len != r->xfer ||
+	    s->data_dir != (r->dir == SCSI_DIR_NONE ? VMB_STOR_DIR_NONE :
+			    want_in ? VMB_STOR_DIR_READ : VMB_STOR_DIR_WRITE))
+		goto invalid;
+	switch (r->action) {
+	case SCSI_ACT_UNMAP: {
+		struct scsi_extent ext[SCSI_UNMAP_MAX_DESC];
+		int n;
+
+		copy_from_guest(&pkt->gpa, sc->buf, data_len);
+		n = scsi_unmap_parse(&rq->disk->props, sc->buf, data_len, ext, r);
+		for (i = 0; n > 0 && i < (unsigned int)n &&
+		     r->status == SCSI_GOOD; i++)
+			punch(rq->disk, ext[i].lba, ext[i].nblocks, r);
+		srb_complete(sc, rq, VMB_STOR_S_OK, data_len);
+		return;
+	}
+	case SCSI_ACT_WRITE_SAME_UNMAP:
+		copy_from_guest(&pkt->gpa, sc->buf, SCSI_BLOCK_SIZE);
+		for (i = 0; i < SCSI_BLOCK_SIZE && !sc->buf[i]; i++)
+			;
+		if (i < SCSI_BLOCK_SIZE)	/* only zeroes can be unmapped */
+			scsi_set_sense(r, SCSI_KEY_ILLEGAL_REQUEST,
+				       SCSI_ASC_INVALID_FIELD, 0);
+		else
+			punch(rq->disk, r->lba, r->nblocks, r);
+		srb_complete(sc, rq, VMB_STOR_S_OK, data_len);
+		return;
+	case SCSI_ACT_READ:
+		if (medium_error(rq->disk, r, &bad)) {
+			scsi_set_sense_info(r, SCSI_KEY_MEDIUM_ERROR,
+					    SCSI_ASC_UNRECOVERED_READ, 0,
+					    (uint32_t)bad);
+			srb_complete(sc, rq, VMB_STOR_S_OK, 0);
+			return;
+		}
+		/* fall through */
+	case SCSI_ACT_WRITE:
+		if (build_iov(rq, &pkt->gpa) < 0)
+			goto invalid;
+		rq->write = r->action == SCSI_ACT_WRITE;
+		break;
+	default:
+		break;
+	}
+	rq->expect = r->action == SCSI_ACT_FLUSH ? 0 : data_len;
+	if (submit(sc, rq) < 0)
+		srb_complete(sc, rq, VMB_STOR_S_OK, 0);
+	return;
+invalid:
+	srb_complete(sc, rq, VMB_STOR_S_INVALID, 0);
+}
+
+/* One CQE: the request it names is done. */
+static void io_done(struct stor_chan *sc, struct io_uring_cqe *cqe, bool send)
+{
+	uint64_t i = io_uring_cqe_get_data64(cqe);
+	struct stor_req *rq;
+
+	if (i >= STOR_QUEUE_DEPTH || !sc->req[i].used)
+		return;
+	rq = &sc->req[i];
+	if (cqe->res < 0 || (uint32_t)cqe->res != rq->expect) {
+		if (rq->res.action == SCSI_ACT_READ)
+			scsi_set_sense(&rq->res, SCSI_KEY_MEDIUM_ERROR,
+				       SCSI_ASC_UNRECOVERED_READ, 0);
+		else
+			scsi_set_sense(&rq->res, SCSI_KEY_MEDIUM_ERROR,
+				       SCSI_ASC_WRITE_ERROR, 0);
+	} else if (rq->res.action == SCSI_ACT_READ) {
+		sc->st.read_bytes += rq->expect;
+	} else if (rq->res.action == SCSI_ACT_WRITE) {
+		sc->st.write_bytes += rq->expect;
+	}
+	if (!send) {			/* the channel is closing */
+		disk_put(rq->disk);
+		rq->disk = NULL;
+		rq->used = false;
+		sc->st.in_flight--;
+		return;
+	}
+	srb_complete(sc, rq, VMB_STOR_S_OK,
+		     rq->res.status == SCSI_GOOD ? rq->expect : 0);
+}
+
+static void ring_ready(struct evl *loop, int fd, uint32_t events, void *arg)
+{
+	struct stor_chan *sc = arg;
+	struct io_uring_cqe *cqe;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	while (io_uring_peek_cqe(&sc->ring, &cqe) == 0) {
+		io_done(sc, cqe, true);
+		io_uring_cqe_seen(&sc->ring, cqe);
+	}
+	flush_signal(sc->ch);
+}
+
+/* ------------------------------------------------------------------ */
+/* Init messages                                                       */
+
+static bool zero(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	while (n--)
+		if (*b++)
+			return false;
+	return true;
+}
+
+/* BEGIN_INIT, QUERY_VERSION, QUERY_PROPERTIES, END_INIT. */
+static void init_msg(struct stor_chan *sc, const struct ring_pkt *pkt,
+		     uint32_t type)
+{
+	union {
+		struct vmb_stor_hdr hdr;
+		struct vmb_stor_version v;
+		struct vmb_stor_properties p;
+	} m;
+	static const uint32_t size[] = {
+		[VMB_STOR_BEGIN_INIT] = sizeof(struct vmb_stor_hdr),
+		[VMB_STOR_QUERY_VERSION] = sizeof(struct vmb_stor_version),
+		[VMB_STOR_QUERY_PROPERTIES] = sizeof(struct vmb_stor_properties),
+		[VMB_STOR_END_INIT] = sizeof(struct vmb_stor_hdr),
+	};
+	static const enum stor_init need[] = {
+		[VMB_STOR_BEGIN_INIT] = STOR_INIT_NONE,
+		[VMB_STOR_QUERY_VERSION] = STOR_INIT_BEGUN,
+		[VMB_STOR_QUERY_PROPERTIES] = STOR_INIT_VERSIONED,
+		[VMB_STOR_END_INIT] = STOR_INIT_VERSIONED,
+	};
+	uint32_t len = pkt->payload_len, status = VMB_STOR_S_OK;
+	bool body_ok;
+
+	memset(&m, 0, sizeof(m));
+	memcpy(&m, pkt->payload, len < sizeof(m) ? len : sizeof(m));
+	/* every body is reserved zero but QUERY_VERSION's proposal */
+	body_ok = type == VMB_STOR_QUERY_VERSION ? !m.v.reserved :
+		zero((uint8_t *)&m + sizeof(m.hdr), sizeof(m) - sizeof(m.hdr));
+	if (pkt->type != VMB_PKT_INBAND || len != size[type] || m.hdr.status ||
+	    !body_ok) {
+		status = VMB_STOR_S_INVALID;
+		len = sizeof(m.hdr);
+		goto out;
+	}
+	if (sc->ctl->primary != sc || sc->init != need[type]) {
+		status = VMB_STOR_S_BAD_STATE;
+		goto out;
+	}
+	switch (type) {
+	case VMB_STOR_BEGIN_INIT:
+		sc->init = STOR_INIT_BEGUN;
+		break;
+	case VMB_STOR_QUERY_VERSION:
+		if (le32toh(m.v.version) != VMB_STOR_VERSION_1_0)
+			status = VMB_STOR_S_UNSUPPORTED_VERSION;
+		else
+			sc->init = STOR_INIT_VERSIONED;
+		m.v.version = htole32(VMB_STOR_VERSION_CURRENT);
+		break;
+	case VMB_STOR_QUERY_PROPERTIES:
+		m.p.max_transfer_bytes = htole32(STOR_MAX_TRANSFER);
+		m.p.queue_depth = htole32(STOR_QUEUE_DEPTH);
+		m.p.max_subchannels = htole16(STOR_MAX_SUBCHANNELS);
+		m.p.max_luns = htole16(STOR_MAX_LUNS);
+		m.p.flags = htole32(VMB_STOR_F_UNMAP | VMB_STOR_F_FUA);
+		break;
+	case VMB_STOR_END_INIT:
+		sc->init = STOR_INIT_DONE;
+		sc->ctl->ready = true;
+		break;
+	default:
+		break;
+	}
+out:
+	reply(sc, pkt->trans_id, &m, len, status);
+}
+
+/* CREATE_SUBCHANNELS: its body is a count, checked here. */
+static void create_subchannels(struct stor_chan *sc, const struct ring_pkt *pkt)
+{
+	struct vmb_stor_subchannels m;
+	uint32_t status = VMB_STOR_S_OK;
+	uint16_t count;
+
+	memset(&m, 0, sizeof(m));
+	memcpy(&m, pkt->payload,
+	       pkt->payload_len < sizeof(m) ? pkt->payload_len : sizeof(m));
+	count = le16toh(m.count);
+	if (pkt->type != VMB_PKT_INBAND || pkt->payload_len != sizeof(m) ||
+	    m.hdr.status || m.reserved0 || m.reserved1 || !count ||
+	    count > STOR_MAX_SUBCHANNELS)
+		status = VMB_STOR_S_INVALID;
+	else if (sc->ctl->primary != sc || sc->init != STOR_INIT_VERSIONED)
+		status = VMB_STOR_S_BAD_STATE;
+	reply(sc, pkt->trans_id, &m,
+	      pkt->payload_len == sizeof(m) ? sizeof(m) : sizeof(m.hdr), status);
+}
+
+static void storage_packet(struct channel *ch, const struct ring_pkt *pkt)
+{
+	struct stor_chan *sc = ch->be_priv;
+	struct vmb_stor_srb_msg m;
+	struct vmb_stor_hdr h;
+	uint32_t type;
+
+	if (pkt->type != VMB_PKT_INBAND && pkt->type != VMB_PKT_GPA_RANGE) {
+		channel_set_broken(ch, "storage: packet neither INBAND nor GPA_RANGE");
+		return;
+	}
+	if (pkt->payload_len < sizeof(h)) {
+		channel_set_broken(ch, "storage: message shorter than its header");
+		return;
+	}
+	memcpy(&h, pkt->payload, sizeof(h));
+	type = le32toh(h.type);
+	sc->ctl = ctl_of(ch);
+	if (type == VMB_STOR_EXECUTE_SRB) {
+		if (pkt->payload_len != sizeof(m) || h.status) {
+			memset(&m, 0, sizeof(m));
+			m.hdr = h;
+			reply(sc, pkt->trans_id, &m.hdr, sizeof(m.hdr),
+			      VMB_STOR_S_INVALID);
+			sc->st.requests++;
+			sc->st.errors++;
+			return;
+		}
+		memcpy(&m, pkt->payload, sizeof(m));
+		execute_srb(sc, pkt, &m);
+		return;
+	}
+	if (type == VMB_STOR_CREATE_SUBCHANNELS) {
+		create_subchannels(sc, pkt);
+		return;
+	}
+	if (type == VMB_STOR_BEGIN_INIT || type == VMB_STOR_QUERY_VERSION ||
+	    type == VMB_STOR_QUERY_PROPERTIES || type == VMB_STOR_END_INIT) {
+		init_msg(sc, pkt, type);
+		return;
+	}
+	/* unknown, or LUNS_CHANGED (which flows the other way) */
+	reply(sc, pkt->trans_id, &h, sizeof(h), VMB_STOR_S_INVALID);
+}
+
+/* ------------------------------------------------------------------ */
+/* Open and close                                                      */
+
+static int storage_open(struct channel *ch)
+{
+	struct stor_ctl *c = ctl_of(ch);
+	struct stor_chan *sc;
+	unsigned int i;
+
+	if (!c) {
+		/* offered with no options: make the empty controller now */
+		if (!ch->conf)
+			return -1;
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return -1;
+		/* ch->conf is the device's, shared with chanmgr (conf_always) */
+		((struct vmbd_conf *)ch->conf)->conf = c;
+	}
+	for (i = 0; i < STOR_MAX_CHANS && c->chan[i]; i++)
+		;
+	if (i == STOR_MAX_CHANS)
+		return -1;
+	sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return -1;
+	if (io_uring_queue_init(STOR_QUEUE_DEPTH * 2, &sc->ring, 0) < 0) {
+		log_warn("relid %u: storage: no io_uring", ch->relid);
+		free(sc);
+		return -1;
+	}
+	if (ch->env->loop) {
+		if (evl_add_fd(ch->env->loop, sc->ring.ring_fd, EPOLLIN,
+			       ring_ready, sc) < 0) {
+			io_uring_queue_exit(&sc->ring);
+			free(sc);
+			return -1;
+		}
+		sc->ring_watched = true;
+	}
+	sc->ch = ch;
+	sc->ctl = c;
+	c->chan[i] = sc;
+	if (!c->primary)
+		c->primary = sc;
+	ch->be_priv = sc;
+	return 0;
+}
+
+static void storage_close(struct channel *ch)
+{
+	struct stor_chan *sc = ch->be_priv;
+	struct stor_ctl *c;
+	struct io_uring_cqe *cqe;
+	unsigned int i;
+
+	if (!sc)
+		return;
+	c = sc->ctl;
+	if (sc->ring_watched)
+		evl_del_fd(ch->env->loop, sc->ring.ring_fd);
+	/* the guest's pages stay ours until every I/O on them is over */
+	while (sc->st.in_flight && io_uring_wait_cqe(&sc->ring, &cqe) == 0) {
+		io_done(sc, cqe, false);
+		io_uring_cqe_seen(&sc->ring, cqe);
+	}
+	io_uring_queue_exit(&sc->ring);
+	for (i = 0; i < STOR_MAX_CHANS; i++)
+		if (c->chan[i] == sc)
+			c->chan[i] = NULL;
+	if (c->primary == sc) {
+		c->primary = NULL;
+		c->ready = false;
+	}
+	ch->be_priv = NULL;
+	free(sc);
+}
+
+const struct stor_stats *storage_chan_stats(const struct channel *ch)
+{
+	const struct stor_chan *sc;
+
+	if (ch->be != &vmbd_backend_storage || !ch->be_priv)
+		return NULL;
+	sc = ch->be_priv;
+	return &sc->st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Control commands                                                    */
+
+/* The controller whose primary channel is argv[1]. */
+static struct stor_ctl *cmd_ctl(struct chanmgr *cm, const char *arg,
+				struct cmd_reply *r)
+{
+	const struct chanmgr_channel *c;
+	uint32_t relid;
+
+	if (cmd_parse_relid(arg, &relid) < 0) {
+		cmd_reply_error(r, "bad relid '%s'", arg);
+		return NULL;
+	}
+	c = chanmgr_channel(cm, relid);
+	if (!c || c->be != &vmbd_backend_storage || c->sub_index) {
+		cmd_reply_error(r, "relid %u: not a storage controller", relid);
+		return NULL;
+	}
+	if (!c->conf) {
+		cmd_reply_error(r, "relid %u: no controller state", relid);
+		return NULL;
+	}
+	if (!c->conf->conf) {
+		c->conf->conf = calloc(1, sizeof(struct stor_ctl));
+		if (!c->conf->conf) {
+			cmd_reply_error(r, "out of memory");
+			return NULL;
+		}
+	}
+	return c->conf->conf;
+}
+
+/* storage-disk-add RELID FILE[,OPT...]: all or nothing. */
+static void cmd_disk_add(struct chanmgr *cm, int argc, char **argv,
+			 struct cmd_reply *r)
+{
+	struct stor_ctl *c, tmp;
+	const char *err = NULL;
+	char *spec, *opt, *save = NULL, *eq;
+	struct stor_disk *d;
+	bool first = true;
+
+	if (argc != 3) {
+		cmd_reply_error(r, "usage: %s RELID FILE[,ro][,lun=N][,serial=S][,direct]",
+				argv[0]);
+		return;
+	}
+	c = cmd_ctl(cm, argv[1], r);
+	if (!c)
+		return;
+	spec = strdup(argv[2]);
+	if (!spec) {
+		cmd_reply_error(r, "out of memory");
+		return;
+	}
+	/* build the disk against a copy of the LUN table, then commit */
+	tmp = *c;
+	tmp.last = NULL;
+	for (opt = strtok_r(spec, ",", &save); opt;
+	     opt = strtok_r(NULL, ",", &save)) {
+		eq = strchr(opt, '=');
+		if (eq)
+			*eq++ = '\0';
+		if (ctl_opt(&tmp, first ? "disk" : opt, first ? opt : eq,
+			    &err) < 0)
+			break;
+		if (first && eq) {
+			err = "FILE may not contain '='";
+			break;
+		}
+		first = false;
+	}
+	free(spec);
+	d = tmp.last;
+	if (err || !d) {
+		if (d) {
+			tmp.disk[d->lun] = NULL;
+			disk_put(d);
+		}
+		cmd_reply_error(r, "%s", err ? err : "no file");
+		return;
+	}
+	c->disk[d->lun] = d;
+	log_info("storage: %s: lun %u added", argv[2], d->lun);
+	cmd_reply_line(r, "lun=%u blocks=%llu%s", d->lun,
+		       (unsigned long long)d->props.blocks,
+		       d->props.read_only ? " ro" : "");
+	send_luns_changed(c);
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *v)
+{
+	unsigned long long x;
+	char *end;
+
+	errno = 0;
+	x = strtoull(s, &end, 0);
+	if (errno || *end || end == s || s[0] == '-' || x > max)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static void cmd_disk_remove(struct chanmgr *cm, int argc, char **argv,
+			    struct cmd_reply *r)
+{
+	struct stor_ctl *c;
+	uint64_t lun;
+
+	if (argc != 3) {
+		cmd_reply_error(r, "usage: %s RELID LUN", argv[0]);
+		return;
+	}
+	c = cmd_ctl(cm, argv[1], r);
+	if (!c)
+		return;
+	if (parse_u64(argv[2], STOR_MAX_LUNS - 1, &lun) < 0 || !c->disk[lun]) {
+		cmd_reply_error(r, "no disk at lun '%s'", argv[2]);
+		return;
+	}
+	disk_put(c->disk[lun]);		/* in-flight requests hold their own */
+	c->disk[lun] = NULL;
+	if (c->last && !c->disk[c->last->lun])
+		c->last = NULL;
+	log_info("storage: lun %u removed", (unsigned int)lun);
+	send_luns_changed(c);
+}
+
+static void cmd_disk_list(struct chanmgr *cm, int argc, char **argv,
+			  struct cmd_reply *r)
+{
+	struct stor_ctl *c;
+	unsigned int i;
+
+	if (argc != 2) {
+		cmd_reply_error(r, "usage: %s RELID", argv[0]);
+		return;
+	}
+	c = cmd_ctl(cm, argv[1], r);
+	if (!c)
+		return;
+	for (i = 0; i < STOR_MAX_LUNS; i++) {
+		const struct stor_disk *d = c->disk[i];
+
+		if (d)
+			cmd_reply_line(r, "disk: lun=%u file=%s blocks=%llu serial=%s%s%s",
+				       i, d->path,
+				       (unsigned long long)d->props.blocks,
+				       d->serial, d->props.read_only ? " ro" : "",
+				       d->direct ? " direct" : "");
+	}
+	for (i = 0; i < STOR_MAX_CHANS; i++) {
+		const struct stor_chan *sc = c->chan[i];
+
+		if (sc)
+			cmd_reply_line(r, "channel: relid=%u%s requests=%llu read_bytes=%llu write_bytes=%llu errors=%llu busy=%llu dropped=%llu in_flight=%u",
+				       sc->ch->relid,
+				       sc == c->primary ? " primary" : "",
+				       (unsigned long long)sc->st.requests,
+				       (unsigned long long)sc->st.read_bytes,
+				       (unsigned long long)sc->st.write_bytes,
+				       (unsigned long long)sc->st.errors,
+				       (unsigned long long)sc->st.busy,
+				       (unsigned long long)sc->st.dropped,
+				       sc->st.in_flight);
+	}
+}
+
+/* storage-fault RELID KIND [ARGS]: the class's faults (see the usage). */
+static void cmd_fault(struct chanmgr *cm, int argc, char **argv,
+		      struct cmd_reply *r)
+{
+	static const char *const bad[] = {
+		[STOR_BAD_TRANS_ID] = "bad-trans-id",
+		[STOR_BAD_SENSE_LEN] = "overlong-sense",
+		[STOR_BAD_STATUS] = "bad-status",
+		[STOR_BAD_TRANSFER] = "overlong-transfer",
+	};
+	struct stor_ctl *c;
+	uint64_t a, b, n;
+	unsigned int i;
+
+	if (argc < 3) {
+		cmd_reply_error(r, "usage: storage-fault RELID medium-error LUN LBA COUNT | drop N | bad-trans-id | overlong-sense | bad-status | overlong-transfer | clear");
+		return;
+	}
+	c = cmd_ctl(cm, argv[1], r);
+	if (!c)
+		return;
+	if (strcmp(argv[2], "medium-error") == 0 && argc == 6) {
+		if (parse_u64(argv[3], STOR_MAX_LUNS - 1, &n) < 0 || !c->disk[n] ||
+		    parse_u64(argv[4], UINT32_MAX, &a) < 0 ||
+		    parse_u64(argv[5], UINT32_MAX, &b) < 0 || !b) {
+			cmd_reply_error(r, "medium-error LUN LBA COUNT: a disk's LUN, a 32-bit LBA, a count > 0");
+			return;
+		}
+		c->disk[n]->bad_lba = a;
+		c->disk[n]->bad_count = b;
+		return;
+	}
+	if (strcmp(argv[2], "drop") == 0 && argc == 4) {
+		if (parse_u64(argv[3], 1u << 20, &n) < 0) {
+			cmd_reply_error(r, "drop N: N <= 1048576");
+			return;
+		}
+		c->drop = (unsigned int)n;
+		return;
+	}
+	if (strcmp(argv[2], "clear") == 0 && argc == 3) {
+		c->drop = 0;
+		c->bad = STOR_BAD_NONE;
+		for (i = 0; i < STOR_MAX_LUNS; i++)
+			if (c->disk[i])
+				c->disk[i]->bad_count = 0;
+		return;
+	}
+	for (i = STOR_BAD_TRANS_ID; i <= STOR_BAD_TRANSFER; i++)
+		if (strcmp(argv[2], bad[i]) == 0 && argc == 3) {
+			c->bad = (enum stor_bad)i;
+			return;
+		}
+	cmd_reply_error(r, "unknown storage fault '%s' or wrong arguments", argv[2]);
+}
+
+static const struct vmbd_class_cmd storage_commands[] = {
+	{ "storage-disk-add", "storage-disk-add RELID FILE[,ro][,lun=N][,serial=S][,direct]  (hot-add a disk; LUNS_CHANGED)",
+	  cmd_disk_add },
+	{ "storage-disk-remove", "storage-disk-remove RELID LUN  (hot-remove; LUNS_CHANGED)",
+	  cmd_disk_remove },
+	{ "storage-disk-list", "storage-disk-list RELID  (disks, and each open channel's counters)",
+	  cmd_disk_list },
+	{ "storage-fault", "storage-fault RELID medium-error LUN LBA COUNT | drop N | bad-trans-id | overlong-sense | bad-status | overlong-transfer | clear  (next SRB completion malformed)",
+	  cmd_fault },
+	{ NULL, NULL, NULL }
+};
+
+VMBD_BACKEND(storage) = {
+	.name = "storage",
+	.guid = VMB_CLASS_STORAGE_BYTES,
+	.help = "a SCSI controller whose LUNs are disk images (io_uring)",
+	.subchannels = true,
+	.parse_opt = storage_parse_opt,
+	.conf_always = true,
+	.free_conf = ctl_free,
+	.opts_help = "disk=FILE starts a disk; then ro, lun=N, serial=S, direct",
+	.open = storage_open,
+	.close = storage_close,
+	.packet = storage_packet,
+	.commands = storage_commands,
+};
