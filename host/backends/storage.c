@@ -835,9 +835,10 @@ static void storage_packet(struct channel *ch, const struct ring_pkt *pkt)
 	sc->ctl = ctl_of(ch);
 	if (type == VMB_STOR_EXECUTE_SRB) {
 		if (pkt->payload_len != sizeof(m) || h.status) {
+			/* answered in the SRB's shape, with nothing in it */
 			memset(&m, 0, sizeof(m));
 			m.hdr = h;
-			reply(sc, pkt->trans_id, &m.hdr, sizeof(m.hdr),
+			reply(sc, pkt->trans_id, &m, sizeof(m),
 			      VMB_STOR_S_INVALID);
 			sc->st.requests++;
 			sc->st.errors++;
