@@ -384,9 +384,12 @@ static void srb_complete(struct stor_chan *sc, struct stor_req *rq,
 	}
 }
 
-/* Copy n bytes of parameter data to the guest's ranges; returns the count. */
-static uint32_t copy_to_guest(const struct gpa_list *l, const uint8_t *src,
-			      uint32_t n)
+/*
+ * Copies up to n bytes between buf and the guest's ranges, in range order:
+ * into the guest if to_guest, else out of it.  Returns the count.
+ */
+static uint32_t copy_guest(const struct gpa_list *l, uint8_t *buf, uint32_t n,
+			   bool to_guest)
 {
 	struct gpa_walk w;
 	uint32_t done = 0, len;
@@ -396,24 +399,10 @@ static uint32_t copy_to_guest(const struct gpa_list *l, const uint8_t *src,
 	while (done < n && gpa_walk_next(&w, &p, &len) > 0) {
 		if (len > n - done)
 			len = n - done;
-		memcpy(p, src + done, len);
-		done += len;
-	}
-	return done;
-}
-
-static uint32_t copy_from_guest(const struct gpa_list *l, uint8_t *dst,
-				uint32_t n)
-{
-	struct gpa_walk w;
-	uint32_t done = 0, len;
-	uint8_t *p;
-
-	gpa_walk_init(&w, l);
-	while (done < n && gpa_walk_next(&w, &p, &len) > 0) {
-		if (len > n - done)
-			len = n - done;
-		memcpy(dst + done, p, len);
+		if (to_guest)
+			memcpy(p, buf + done, len);
+		else
+			memcpy(buf + done, p, len);
 		done += len;
 	}
 	return done;
@@ -604,9 +593,9 @@ static void execute_srb(struct stor_chan *sc, const struct ring_pkt *pkt,
 		    s->data_dir != VMB_STOR_DIR_NONE) {
 			if (s->data_dir != VMB_STOR_DIR_READ)
 				goto invalid;
-			moved = copy_to_guest(&pkt->gpa, sc->buf,
-					      r->xfer < data_len ? r->xfer :
-					      data_len);
+			moved = copy_guest(&pkt->gpa, sc->buf,
+					   r->xfer < data_len ? r->xfer :
+					   data_len, true);
 		}
 		srb_complete(sc, rq, VMB_STOR_S_OK, moved);
 		return;
@@ -622,7 +611,7 @@ static void execute_srb(struct stor_chan *sc, const struct ring_pkt *pkt,
 		struct scsi_extent ext[SCSI_UNMAP_MAX_DESC];
 		int n;
 
-		copy_from_guest(&pkt->gpa, sc->buf, data_len);
+		copy_guest(&pkt->gpa, sc->buf, data_len, false);
 		n = scsi_unmap_parse(&rq->disk->props, sc->buf, data_len, ext, r);
 		for (i = 0; n > 0 && i < (unsigned int)n &&
 		     r->status == SCSI_GOOD; i++)
@@ -631,7 +620,7 @@ static void execute_srb(struct stor_chan *sc, const struct ring_pkt *pkt,
 		return;
 	}
 	case SCSI_ACT_WRITE_SAME_UNMAP:
-		copy_from_guest(&pkt->gpa, sc->buf, SCSI_BLOCK_SIZE);
+		copy_guest(&pkt->gpa, sc->buf, SCSI_BLOCK_SIZE, false);
 		for (i = 0; i < SCSI_BLOCK_SIZE && !sc->buf[i]; i++)
 			;
 		if (i < SCSI_BLOCK_SIZE)	/* only zeroes can be unmapped */
