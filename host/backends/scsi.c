@@ -135,6 +135,26 @@ static uint32_t inquiry_std(uint8_t *buf, bool present)
 
 static const uint8_t vpd_pages[] = { 0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2 };
 
+/* The longest VPD page built here: 0x83, two designators, a 64-byte serial. */
+#define VPD_MAX_LEN	(4 + (4 + 8 + 64) + (4 + 8))
+
+/*
+ * A locally assigned NAA name (NAA 3: 60 bits the assigner chooses) from
+ * the serial, FNV-1a: the same serial gives the same name on every boot,
+ * so give each disk its own serial.
+ */
+static uint64_t naa_local(const char *serial, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (uint8_t)serial[i];
+		h *= 0x100000001b3ULL;
+	}
+	return (3ULL << 60) | (h & 0x0fffffffffffffffULL);
+}
+
 /* Returns the page's length, or 0 if there is no such page. */
 static uint32_t inquiry_vpd(const struct scsi_target *t,
 			    const struct scsi_lun *lun, uint8_t page,
@@ -145,7 +165,7 @@ static uint32_t inquiry_vpd(const struct scsi_target *t,
 
 	if (slen > 64)
 		slen = 64;
-	memset(buf, 0, 64 + 8 + 8);
+	memset(buf, 0, VPD_MAX_LEN);
 	buf[1] = page;
 	switch (page) {
 	case 0x00:
@@ -157,13 +177,19 @@ static uint32_t inquiry_vpd(const struct scsi_target *t,
 		len = (uint32_t)slen;
 		break;
 	case 0x83:
-		/* one designator: T10 vendor id, ASCII, of the LU */
+		/* the LU's T10 vendor id, ASCII: vendor and serial */
 		buf[4] = 0x02;		/* code set ASCII */
 		buf[5] = 0x01;		/* association LU, type T10 vendor id */
 		buf[7] = (uint8_t)(8 + slen);
 		memcpy(buf + 8, VENDOR, 8);
 		memcpy(buf + 16, lun->serial, slen);
 		len = 4 + 8 + (uint32_t)slen;
+		/* and its NAA name (what Linux makes the wwid of) */
+		buf[4 + len] = 0x01;		/* code set binary */
+		buf[5 + len] = 0x03;		/* association LU, type NAA */
+		buf[7 + len] = 8;
+		put_be64(buf + 8 + len, naa_local(lun->serial, slen));
+		len += 4 + 8;
 		break;
 	case 0xb0:
 		buf[4] = 0x01;		/* WSNZ: WRITE SAME of 0 blocks is refused */

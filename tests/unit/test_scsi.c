@@ -130,7 +130,11 @@ static void test_inquiry_vpd(void **state)
 	assert_int_equal(buf[5], 0x01);	/* LU, T10 vendor id */
 	assert_int_equal(buf[7], 14);
 	assert_memory_equal(buf + 8, "VMBUS   SER123", 14);
-	assert_int_equal(r.xfer, 22);
+	assert_int_equal(buf[22], 0x01);	/* binary */
+	assert_int_equal(buf[23], 0x03);	/* LU, NAA */
+	assert_int_equal(buf[25], 8);
+	assert_int_equal(buf[26] >> 4, 3);	/* NAA 3, locally assigned */
+	assert_int_equal(r.xfer, 34);
 
 	cdb[2] = 0xb0;
 	run(&disk, cdb, 6, &r);
