@@ -96,3 +96,42 @@ bounded() {
 	done
 	wait "$_bd_pid"
 }
+
+# ---------------------------------------------------------------- storage
+STORAGE_CLASS=8a5462b0-0636-41c5-a5ff-43190c65b6de
+
+# storage_dev : the sysfs directory of the (first) storage controller.
+storage_dev() {
+	for _sd in /sys/bus/vmb/devices/*; do
+		[ "$(cat "$_sd/class_id" 2>/dev/null)" = "$STORAGE_CLASS" ] || continue
+		echo "$_sd"
+		return 0
+	done
+	return 1
+}
+
+# storage_relid : the storage controller's channel id, as hostctl wants it.
+storage_relid() {
+	_sr=$(storage_dev) || fail "no storage controller on the bus"
+	sysfs_read "$_sr/relid"
+}
+
+# disk_of_lun LUN : the block device name (sdX) of LUN on any SCSI host.
+disk_of_lun() {
+	for _dl in /sys/bus/scsi/devices/*:0:0:"$1"/block/*; do
+		[ -e "$_dl" ] || continue
+		basename "$_dl"
+		return 0
+	done
+	return 1
+}
+
+# spare_disk N : the host path of the launcher's Nth --spare-disk image (from 0).
+spare_disk() {
+	_sp=$(sed -n 's/.*vmbvm\.spare=\([^ ]*\).*/\1/p' /proc/cmdline)
+	echo "$_sp" | tr , '\n' | sed -n "$(($1 + 1))p" | grep . ||
+		fail "no spare disk $1 (vmbus-vm --spare-disk)"
+}
+
+# storvsc_queues : storvsc's per-queue counters (debugfs), every controller.
+storvsc_queues() { cat /sys/kernel/debug/storvsc/*/queues; }
