@@ -6,6 +6,47 @@
 
 #define VMBD_OPT_MAX	256	/* bytes of one KEY=VALUE */
 
+struct vmbd_conf *vmbd_conf_new(const struct vmbd_backend *be)
+{
+	struct vmbd_conf *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->refs = 1;
+	c->be = be;
+	return c;
+}
+
+int vmbd_conf_add(struct vmbd_conf *c, const char *opt, const char **err)
+{
+	char buf[VMBD_OPT_MAX], *eq;
+
+	if (!c->be || !c->be->parse_opt) {
+		*err = "this class takes no options";
+		return -1;
+	}
+	if (strlen(opt) >= sizeof(buf)) {
+		*err = "option too long";
+		return -1;
+	}
+	strcpy(buf, opt);
+	eq = strchr(buf, '=');
+	if (eq)
+		*eq++ = '\0';
+	if (!buf[0]) {
+		*err = "empty option name";
+		return -1;
+	}
+	return c->be->parse_opt(&c->conf, buf, eq, err);
+}
+
+int vmbd_conf_done(struct vmbd_conf *c, const char **err)
+{
+	if (!c->conf || !c->be->conf_done)
+		return 0;
+	return c->be->conf_done(c->conf, err);
+}
+
 int vmbd_conf_parse(const struct vmbd_backend *be, char *const *opts,
 		    unsigned int n, struct vmbd_conf **out, const char **err)
 {
@@ -19,31 +60,16 @@ int vmbd_conf_parse(const struct vmbd_backend *be, char *const *opts,
 		*err = "this class takes no options";
 		return -1;
 	}
-	c = calloc(1, sizeof(*c));
+	c = vmbd_conf_new(be);
 	if (!c) {
 		*err = "out of memory";
 		return -1;
 	}
-	c->refs = 1;
-	c->be = be;
-	for (i = 0; i < n; i++) {
-		char opt[VMBD_OPT_MAX], *eq;
-
-		if (strlen(opts[i]) >= sizeof(opt)) {
-			*err = "option too long";
+	for (i = 0; i < n; i++)
+		if (vmbd_conf_add(c, opts[i], err) < 0)
 			goto fail;
-		}
-		strcpy(opt, opts[i]);
-		eq = strchr(opt, '=');
-		if (eq)
-			*eq++ = '\0';
-		if (!opt[0]) {
-			*err = "empty option name";
-			goto fail;
-		}
-		if (be->parse_opt(&c->conf, opt, eq, err) < 0)
-			goto fail;
-	}
+	if (vmbd_conf_done(c, err) < 0)
+		goto fail;
 	*out = c;
 	return 0;
 fail:

@@ -67,6 +67,13 @@ struct vmbd_backend {
 	 * storage controller offered empty.
 	 */
 	bool conf_always;
+	/*
+	 * After a device's last option: check the whole and finish it (the
+	 * storage class opens the disk the last options described).  Runs
+	 * when there is a conf (conf->conf non-NULL); -1 with *err refuses
+	 * the device.  NULL: nothing to finish.
+	 */
+	int (*conf_done)(void *conf, const char **err);
 	void (*free_conf)(void *conf);
 	const char *opts_help;		/* "KEY=VALUE: ..." for --help */
 
@@ -97,12 +104,22 @@ struct vmbd_conf {
 };
 
 /*
- * Parse n options (each "KEY" or "KEY=VALUE") for be.  Returns 0 with *out
- * (NULL if n is 0: no options, no conf; unless be->conf_always), or -1
- * with *err.
+ * Parse n options (each "KEY" or "KEY=VALUE") for be, then its conf_done.
+ * Returns 0 with *out (NULL if n is 0: no options, no conf; unless
+ * be->conf_always), or -1 with *err.
  */
 int vmbd_conf_parse(const struct vmbd_backend *be, char *const *opts,
 		    unsigned int n, struct vmbd_conf **out, const char **err);
+/*
+ * The same one step at a time, for callers that must say which option
+ * failed: an empty conf for be (NULL: out of memory), then each option,
+ * then done.  On -1 (with *err) the caller still puts c.
+ */
+struct vmbd_conf *vmbd_conf_new(const struct vmbd_backend *be);
+/* One "KEY" or "KEY=VALUE", for be->parse_opt. */
+int vmbd_conf_add(struct vmbd_conf *c, const char *opt, const char **err);
+/* The last option is in: be->conf_done. */
+int vmbd_conf_done(struct vmbd_conf *c, const char **err);
 /* Another reference (NULL stays NULL). */
 struct vmbd_conf *vmbd_conf_get(struct vmbd_conf *c);
 /* Drop one; the last frees the back end's conf with free_conf. */

@@ -149,11 +149,70 @@ static void test_conf_parse(void **state)
 	assert_string_equal(err, "option too long");
 }
 
+/* conf_done: a depth is required; it sees every option first. */
+static int need_depth(void *conf, const char **err)
+{
+	struct opts *o = conf;
+
+	if (!o->depth) {
+		*err = "no depth";
+		return -1;
+	}
+	return 0;
+}
+
+static const struct vmbd_backend with_done = {
+	.name = "done",
+	.parse_opt = parse,
+	.conf_done = need_depth,
+	.free_conf = free_opts,
+};
+
+static void test_conf_done(void **state)
+{
+	char a[] = "depth=3", b[] = "ro", *both[] = { b, a }, *ro[] = { b };
+	struct vmbd_conf *c;
+	const char *err;
+
+	(void)state;
+	frees = 0;
+	/* done runs after the last option, not after each */
+	assert_int_equal(vmbd_conf_parse(&with_done, both, 2, &c, &err), 0);
+	assert_int_equal(((struct opts *)c->conf)->depth, 3);
+	vmbd_conf_put(c);
+	assert_int_equal(frees, 1);
+	/* and may refuse the device: nothing is left */
+	assert_int_equal(vmbd_conf_parse(&with_done, ro, 1, &c, &err), -1);
+	assert_string_equal(err, "no depth");
+	assert_null(c);
+	assert_int_equal(frees, 2);
+	/* no options, no conf: done does not run */
+	assert_int_equal(vmbd_conf_parse(&with_done, NULL, 0, &c, &err), 0);
+	assert_null(c);
+
+	/* step by step: the caller knows which option failed */
+	c = vmbd_conf_new(&with_done);
+	assert_non_null(c);
+	assert_int_equal(vmbd_conf_add(c, "ro", &err), 0);
+	assert_int_equal(vmbd_conf_add(c, "depth=x", &err), -1);
+	assert_string_equal(err, "depth: not a number");
+	assert_int_equal(vmbd_conf_add(c, "depth=5", &err), 0);
+	assert_int_equal(vmbd_conf_done(c, &err), 0);
+	vmbd_conf_put(c);
+	assert_int_equal(frees, 3);
+	c = vmbd_conf_new(&vmbd_backend_echo);
+	assert_int_equal(vmbd_conf_add(c, "ro", &err), -1);
+	assert_string_equal(err, "this class takes no options");
+	assert_int_equal(vmbd_conf_done(c, &err), 0);
+	vmbd_conf_put(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry_consistent),
 		cmocka_unit_test(test_conf_parse),
+		cmocka_unit_test(test_conf_done),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
