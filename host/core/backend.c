@@ -40,6 +40,12 @@ int vmbd_conf_add(struct vmbd_conf *c, const char *opt, const char **err)
 	return c->be->parse_opt(&c->conf, buf, eq, err);
 }
 
+int vmbd_conf_add_cmdline(struct vmbd_conf *c, const struct vmbd_class_opt *o,
+			  const char *arg, const char **err)
+{
+	return o->parse(&c->conf, arg, err);
+}
+
 int vmbd_conf_done(struct vmbd_conf *c, const char **err)
 {
 	if (!c->conf || !c->be->conf_done)

@@ -12,8 +12,9 @@
  *	};
  *
  * and one line in backends/list.h, the registry's list.  vmbusd's --help,
- * --offer, offer and classes commands and its command table all come from
- * that list; nothing in core/ or daemon/ names a class.
+ * --offer, a class's own top-level options (--disk), offer and classes
+ * commands and its command table all come from that list; nothing in core/
+ * or daemon/ names a class.
  *
  * A back end talks to its channels through core/channel.h (channel_send(),
  * channel_set_paused(), ...), to the guest memory a GPA_RANGE packet names
@@ -34,13 +35,32 @@ struct chanmgr;
 struct cmd_reply;
 struct ring_pkt;
 
-/* A control command of the class's own: "vmbusctl NAME ARGS...". */
+/*
+ * A control command of the class's own: "vmbusctl NAME ARGS...".  Its name
+ * is CLASS-..., or the name of one of the class's top-level options (the
+ * storage class's --disk and "vmbusctl disk ...").
+ */
 struct vmbd_class_cmd {
-	const char *name;	/* "echo-pause": starts with "CLASS-" */
+	const char *name;	/* "echo-pause", "disk" */
 	const char *usage;	/* one line, for vmbusctl help */
 	/* argv[0] is the name; answer through r (core/cmd.h) */
 	void (*fn)(struct chanmgr *cm, int argc, char **argv,
 		   struct cmd_reply *r);
+};
+
+/*
+ * A top-level vmbusd option a class claims: --NAME ARG, repeatable.  All of
+ * one class's top-level options on a command line go, in order, into one
+ * device of the class, offered with a random instance where the first of
+ * them stands among the --offer devices.  parse records ARG in *conf, the
+ * state parse_opt builds (NULL at first, the back end's to allocate); the
+ * class's conf_done runs after the last.  Returns 0, or -1 with *err.
+ */
+struct vmbd_class_opt {
+	const char *name;		/* "disk": --disk */
+	const char *arg;		/* "FILE[,ro]...", for --help */
+	const char *help;		/* one line, for --help */
+	int (*parse)(void **conf, const char *arg, const char **err);
 };
 
 struct vmbd_backend {
@@ -76,6 +96,8 @@ struct vmbd_backend {
 	int (*conf_done)(void *conf, const char **err);
 	void (*free_conf)(void *conf);
 	const char *opts_help;		/* "KEY=VALUE: ..." for --help */
+	/* Top-level vmbusd options, ending with an entry whose name is NULL. */
+	const struct vmbd_class_opt *cmdline_opts;
 
 	/*
 	 * Channel operations, all optional.  open may refuse (< 0: the guest
@@ -118,6 +140,9 @@ int vmbd_conf_parse(const struct vmbd_backend *be, char *const *opts,
 struct vmbd_conf *vmbd_conf_new(const struct vmbd_backend *be);
 /* One "KEY" or "KEY=VALUE", for be->parse_opt. */
 int vmbd_conf_add(struct vmbd_conf *c, const char *opt, const char **err);
+/* One top-level option of the class's, --o->name arg, for o->parse. */
+int vmbd_conf_add_cmdline(struct vmbd_conf *c, const struct vmbd_class_opt *o,
+			  const char *arg, const char **err);
 /* The last option is in: be->conf_done. */
 int vmbd_conf_done(struct vmbd_conf *c, const char **err);
 /* Another reference (NULL stays NULL). */

@@ -110,6 +110,23 @@ int vmbusd_add_offer(struct vmbusd *d, const char *class, const char *inst,
 	return 0;
 }
 
+int vmbusd_offer_conf(struct vmbusd *d, const struct vmbd_backend *be,
+		      struct vmbd_conf *conf, uint32_t *relid,
+		      uint8_t instance[VMB_GUID_LEN], const char **err)
+{
+	if (guid_random(instance) < 0) {
+		*err = "cannot generate a GUID";
+		vmbd_conf_put(conf);
+		return -1;
+	}
+	if (chanmgr_add_channel(&d->cm, be->guid, instance, be, conf, relid,
+				err) < 0) {
+		vmbd_conf_put(conf);
+		return -1;
+	}
+	return 0;
+}
+
 /* offer CLASS [INSTANCE] [OPTION...]: an INSTANCE is a GUID, options are not. */
 static void cmd_offer(struct vmbusd *d, int argc, char **argv,
 		      struct cmd_reply *r)

@@ -9,6 +9,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,42 +228,93 @@ static void on_signal(struct evl *loop, int fd, uint32_t events, void *arg)
 
 #define MAX_OFFER_OPTS	16
 
-/* --offer CLASS[:INSTANCE][,OPTION...] */
-static int add_cmdline_offers(struct vmbusd *d, const struct options *o)
+/*
+ * A mistake on the command line: one line, on stderr even when the log is
+ * a file (where it goes too).
+ */
+static void __attribute__((format(printf, 2, 3)))
+startup_err(FILE *logf, const char *fmt, ...)
 {
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_err("%s", line);
+	if (logf)
+		fprintf(stderr, "vmbusd: error: %s\n", line);
+}
+
+/* --offer CLASS[:INSTANCE][,OPTION...] */
+static int add_offer_spec(struct vmbusd *d, const char *spec, FILE *logf)
+{
+	char buf[1024], *colon, *opt[MAX_OFFER_OPTS], *save = NULL;
 	uint8_t instance[VMB_GUID_LEN];
 	char ibuf[GUID_STR_LEN + 1];
+	unsigned int nr_opts = 0;
+	const char *err;
+	uint32_t relid;
+
+	if (strlen(spec) >= sizeof(buf)) {
+		startup_err(logf, "--offer %s: too long", spec);
+		return -1;
+	}
+	strcpy(buf, spec);
+	strtok_r(buf, ",", &save);
+	while ((opt[nr_opts] = strtok_r(NULL, ",", &save))) {
+		if (++nr_opts == MAX_OFFER_OPTS) {
+			startup_err(logf, "--offer %s: too many options", spec);
+			return -1;
+		}
+	}
+	colon = strchr(buf, ':');
+	if (colon)
+		*colon++ = '\0';
+	if (vmbusd_add_offer(d, buf, colon, opt, nr_opts, &relid, instance,
+			     &err) < 0) {
+		startup_err(logf, "--offer %s: %s", spec, err);
+		return -1;
+	}
+	log_info("channel relid %u class %s instance %s", relid, buf,
+		 guid_format(instance, ibuf));
+	return 0;
+}
+
+/* The device a class's own top-level options make (--disk ...). */
+static int add_cmdline_device(struct vmbusd *d, const struct options *o,
+			      unsigned int i, FILE *logf)
+{
+	const struct vmbd_backend *be = o->offers[i].be;
+	uint8_t instance[VMB_GUID_LEN];
+	char ibuf[GUID_STR_LEN + 1], msg[512];
+	struct vmbd_conf *conf;
+	const char *err;
+	uint32_t relid;
+
+	if (vmbusd_cmdline_conf(o, i, &conf, msg, sizeof(msg)) < 0) {
+		startup_err(logf, "%s", msg);
+		return -1;
+	}
+	if (vmbusd_offer_conf(d, be, conf, &relid, instance, &err) < 0) {
+		startup_err(logf, "%s: %s", be->name, err);
+		return -1;
+	}
+	log_info("channel relid %u class %s instance %s", relid, be->name,
+		 guid_format(instance, ibuf));
+	return 0;
+}
+
+/* The devices of the command line, in its order. */
+static int add_cmdline_offers(struct vmbusd *d, const struct options *o,
+			      FILE *logf)
+{
 	unsigned int i;
 
-	for (i = 0; i < o->nr_offers; i++) {
-		char buf[1024], *colon, *opt[MAX_OFFER_OPTS], *save = NULL;
-		unsigned int nr_opts = 0;
-		const char *err;
-		uint32_t relid;
-
-		if (strlen(o->offers[i]) >= sizeof(buf)) {
-			log_err("--offer %s: too long", o->offers[i]);
+	for (i = 0; i < o->nr_offers; i++)
+		if (o->offers[i].spec ? add_offer_spec(d, o->offers[i].spec, logf) :
+		    add_cmdline_device(d, o, i, logf))
 			return -1;
-		}
-		strcpy(buf, o->offers[i]);
-		strtok_r(buf, ",", &save);
-		while ((opt[nr_opts] = strtok_r(NULL, ",", &save))) {
-			if (++nr_opts == MAX_OFFER_OPTS) {
-				log_err("--offer %s: too many options", o->offers[i]);
-				return -1;
-			}
-		}
-		colon = strchr(buf, ':');
-		if (colon)
-			*colon++ = '\0';
-		if (vmbusd_add_offer(d, buf, colon, opt, nr_opts, &relid,
-				     instance, &err) < 0) {
-			log_err("--offer %s: %s", o->offers[i], err);
-			return -1;
-		}
-		log_info("channel relid %u class %s instance %s", relid, buf,
-			 guid_format(instance, ibuf));
-	}
 	return 0;
 }
 
@@ -336,7 +388,7 @@ int main(int argc, char **argv)
 	d->chan_env.ctx = d;
 	d->chan_env.loop = d->loop;
 	chanmgr_attach_env(&d->cm, &d->chan_env);
-	if (add_cmdline_offers(d, &o) < 0)
+	if (add_cmdline_offers(d, &o, logf) < 0)
 		goto out_msgq;
 
 	sigemptyset(&mask);

@@ -14,19 +14,30 @@
 void vmbusd_usage(FILE *f)
 {
 	const struct vmbd_backend *const *be;
+	const struct vmbd_class_opt *co;
 	char gbuf[GUID_STR_LEN + 1];
+	unsigned int any = 0;
 
 	fprintf(f,
 "usage: vmbusd --ivshmem-socket PATH --guest-ram FILE --control PATH\n"
 "              [--vectors N] [--offer CLASS[:INSTANCE][,OPTION...]]...\n"
-"              [--version-range MIN-MAX] [--log FILE] [-v|--verbose]\n"
+"              [--CLASS-OPTION ARG]... [--version-range MIN-MAX]\n"
+"              [--log FILE] [-v|--verbose]\n"
 "  --vectors N          ivshmem vectors, must equal QEMU's vectors= (default 4, max %d)\n"
 "  --offer CLASS[:GUID][,OPTION...]\n"
 "                       offer a channel from the start; CLASS is a class name\n"
 "                       or a GUID, OPTION (KEY or KEY=VALUE) is the class's\n"
-"  --version-range A-B  protocol versions spoken, e.g. 1.0-1.0 (the default)\n"
-"device classes:\n",
+"  --version-range A-B  protocol versions spoken, e.g. 1.0-1.0 (the default)\n",
 		VMB_MAX_VECTORS);
+	for (be = vmbd_registry; *be; be++)
+		for (co = (*be)->cmdline_opts; co && co->name; co++) {
+			if (!any++)
+				fprintf(f, "the classes' own options (all of one class's make one device,\n"
+					"offered where the first stands among the --offer ones):\n");
+			fprintf(f, "  --%s %s\n                       %s (%s)\n",
+				co->name, co->arg, co->help, (*be)->name);
+		}
+	fprintf(f, "device classes:\n");
 	for (be = vmbd_registry; *be; be++) {
 		fprintf(f, "  %-6s %s\n         %s%s\n", (*be)->name,
 			guid_format((*be)->guid, gbuf), (*be)->help,
@@ -53,20 +64,124 @@ static int parse_range(const char *s, uint32_t *lo, uint32_t *hi)
 	return 0;
 }
 
+#define MAX_CLASS_OPTS	16	/* the classes' top-level options, together */
+#define CLASS_OPT_VAL	0x100	/* getopt's val for class option k: this + k */
+
+static const struct option fixed_opts[] = {
+	{ "ivshmem-socket", required_argument, NULL, 'i' },
+	{ "guest-ram", required_argument, NULL, 'r' },
+	{ "control", required_argument, NULL, 'c' },
+	{ "vectors", required_argument, NULL, 'n' },
+	{ "offer", required_argument, NULL, 'o' },
+	{ "version-range", required_argument, NULL, 'V' },
+	{ "log", required_argument, NULL, 'l' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+};
+
+#define NR_FIXED_OPTS	(sizeof(fixed_opts) / sizeof(fixed_opts[0]))
+
+/* The classes' top-level options, in registry order. */
+struct class_opts {
+	unsigned int n;
+	const struct vmbd_backend *be[MAX_CLASS_OPTS];
+	const struct vmbd_class_opt *opt[MAX_CLASS_OPTS];
+};
+
+/* getopt's table: the fixed options, then the classes'. */
+static void build_longopts(struct option *lo, struct class_opts *co)
+{
+	const struct vmbd_backend *const *be;
+	const struct vmbd_class_opt *c;
+	unsigned int i = NR_FIXED_OPTS;
+
+	memcpy(lo, fixed_opts, sizeof(fixed_opts));
+	co->n = 0;
+	for (be = vmbd_registry; *be; be++)
+		for (c = (*be)->cmdline_opts; c && c->name; c++) {
+			if (co->n == MAX_CLASS_OPTS)
+				break;
+			co->be[co->n] = *be;
+			co->opt[co->n] = c;
+			lo[i].name = c->name;
+			lo[i].has_arg = required_argument;
+			lo[i].flag = NULL;
+			lo[i].val = CLASS_OPT_VAL + (int)co->n++;
+			i++;
+		}
+	memset(&lo[i], 0, sizeof(lo[i]));
+}
+
+/* --NAME ARG of a class: noted, and the class's device placed if first. */
+static int add_class_arg(struct options *o, const struct vmbd_backend *be,
+			 const struct vmbd_class_opt *opt, const char *arg)
+{
+	unsigned int i;
+
+	if (o->nr_cmdline == MAX_CMDLINE_ARGS) {
+		fprintf(stderr, "vmbusd: too many --%s (at most %d of the classes' options)\n",
+			opt->name, MAX_CMDLINE_ARGS);
+		return -1;
+	}
+	for (i = 0; i < o->nr_offers; i++)
+		if (!o->offers[i].spec && o->offers[i].be == be)
+			break;
+	if (i == o->nr_offers) {
+		if (o->nr_offers == MAX_OFFER_ARGS) {
+			fprintf(stderr, "vmbusd: too many devices\n");
+			return -1;
+		}
+		o->offers[o->nr_offers].spec = NULL;
+		o->offers[o->nr_offers++].be = be;
+	}
+	o->cmdline[o->nr_cmdline].be = be;
+	o->cmdline[o->nr_cmdline].opt = opt;
+	o->cmdline[o->nr_cmdline++].arg = arg;
+	return 0;
+}
+
+int vmbusd_cmdline_conf(const struct options *o, unsigned int i,
+			struct vmbd_conf **out, char *msg, size_t len)
+{
+	const struct vmbd_backend *be = o->offers[i].be;
+	const char *err = "out of memory", *first = NULL;
+	struct vmbd_conf *c;
+	unsigned int k;
+
+	*out = NULL;
+	c = vmbd_conf_new(be);
+	if (!c) {
+		snprintf(msg, len, "%s", err);
+		return -1;
+	}
+	for (k = 0; k < o->nr_cmdline; k++) {
+		const struct cmdline_arg *a = &o->cmdline[k];
+
+		if (a->be != be)
+			continue;
+		if (!first)
+			first = a->opt->name;
+		if (vmbd_conf_add_cmdline(c, a->opt, a->arg, &err) < 0) {
+			snprintf(msg, len, "--%s %s: %s", a->opt->name, a->arg,
+				 err);
+			goto fail;
+		}
+	}
+	if (vmbd_conf_done(c, &err) < 0) {
+		snprintf(msg, len, "--%s: %s", first ? first : be->name, err);
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	vmbd_conf_put(c);
+	return -1;
+}
+
 int vmbusd_parse_options(int argc, char **argv, struct options *o)
 {
-	static const struct option longopts[] = {
-		{ "ivshmem-socket", required_argument, NULL, 'i' },
-		{ "guest-ram", required_argument, NULL, 'r' },
-		{ "control", required_argument, NULL, 'c' },
-		{ "vectors", required_argument, NULL, 'n' },
-		{ "offer", required_argument, NULL, 'o' },
-		{ "version-range", required_argument, NULL, 'V' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct option longopts[NR_FIXED_OPTS + MAX_CLASS_OPTS + 1];
+	struct class_opts co;
 	unsigned long n;
 	char *end;
 	int c;
@@ -74,7 +189,15 @@ int vmbusd_parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->vectors = 4;
 	o->version_min = o->version_max = VMB_VERSION_1_0;
+	build_longopts(longopts, &co);
+	optind = 0;			/* getopt starts afresh */
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		if (c >= CLASS_OPT_VAL && c < CLASS_OPT_VAL + (int)co.n) {
+			if (add_class_arg(o, co.be[c - CLASS_OPT_VAL],
+					  co.opt[c - CLASS_OPT_VAL], optarg) < 0)
+				return -1;
+			continue;
+		}
 		switch (c) {
 		case 'i': o->ivshmem_socket = optarg; break;
 		case 'r': o->guest_ram = optarg; break;
@@ -97,7 +220,8 @@ int vmbusd_parse_options(int argc, char **argv, struct options *o)
 				fprintf(stderr, "vmbusd: too many --offer\n");
 				return -1;
 			}
-			o->offers[o->nr_offers++] = optarg;
+			o->offers[o->nr_offers].spec = optarg;
+			o->offers[o->nr_offers++].be = NULL;
 			break;
 		case 'V':
 			if (parse_range(optarg, &o->version_min, &o->version_max) < 0) {

@@ -51,6 +51,15 @@ int vmbusd_add_offer(struct vmbusd *d, const char *class, const char *inst,
 		     char *const *opts, unsigned int nr_opts, uint32_t *relid,
 		     uint8_t instance[VMB_GUID_LEN], const char **err);
 
+/*
+ * Offer a device of be's class with a random instance GUID and conf, which
+ * the channel takes over (put on failure).  Returns 0 with *relid and
+ * instance set, or -1 with *err.
+ */
+int vmbusd_offer_conf(struct vmbusd *d, const struct vmbd_backend *be,
+		      struct vmbd_conf *conf, uint32_t *relid,
+		      uint8_t instance[VMB_GUID_LEN], const char **err);
+
 /* The control socket's handler: one command line, parsed and run. */
 void vmbusd_command(void *ctx, char *line, struct cmd_reply *r);
 

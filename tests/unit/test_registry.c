@@ -11,10 +11,25 @@
 #include "backends/registry.h"
 #include "core/guid.h"
 
-/* Names, GUIDs and command names are unique; commands are CLASS-...; */
+/* Is name one of be's top-level options? */
+static bool is_cmdline_opt(const struct vmbd_backend *be, const char *name)
+{
+	const struct vmbd_class_opt *o;
+
+	for (o = be->cmdline_opts; o && o->name; o++)
+		if (strcmp(o->name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Names, GUIDs, top-level option and command names are unique; commands
+ * are CLASS-... or named after one of the class's top-level options.
+ */
 static void test_registry_consistent(void **state)
 {
 	const struct vmbd_backend *const *a, *const *b;
+	const struct vmbd_class_opt *o, *p;
 	const struct vmbd_class_cmd *c;
 	unsigned int n = 0;
 
@@ -30,11 +45,23 @@ static void test_registry_consistent(void **state)
 			assert_string_not_equal((*a)->name, (*b)->name);
 			assert_false(guid_equal((*a)->guid, (*b)->guid));
 		}
+		for (o = (*a)->cmdline_opts; o && o->name; o++) {
+			assert_true(o->name[0]);
+			assert_non_null(o->arg);
+			assert_non_null(o->help);
+			assert_non_null(o->parse);
+			for (b = vmbd_registry; *b; b++)
+				for (p = (*b)->cmdline_opts; p && p->name; p++)
+					if (p != o)
+						assert_string_not_equal(p->name, o->name);
+		}
 		for (c = (*a)->commands; c && c->name; c++) {
 			size_t len = strlen((*a)->name);
 
-			assert_int_equal(strncmp(c->name, (*a)->name, len), 0);
-			assert_int_equal(c->name[len], '-');
+			if (!is_cmdline_opt(*a, c->name)) {
+				assert_int_equal(strncmp(c->name, (*a)->name, len), 0);
+				assert_int_equal(c->name[len], '-');
+			}
 			assert_non_null(c->usage);
 			assert_non_null(c->fn);
 			assert_ptr_equal(registry_find_cmd(c->name), c);
