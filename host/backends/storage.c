@@ -16,10 +16,13 @@
 #include <fcntl.h>
 #include <liburing.h>
 #include <linux/falloc.h>
+#include <linux/fs.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -56,11 +59,19 @@ enum stor_bad {
 	STOR_BAD_TRANSFER,
 };
 
+/* A disk as its options describe it, before it is opened. */
+struct disk_spec {
+	int lun;			/* -1: the lowest free one */
+	bool ro, direct;
+	char serial[STOR_SERIAL_MAX + 1];	/* "": VMBD<lun> */
+};
+
 struct stor_chan;
 
 struct stor_ctl {
 	struct stor_disk *disk[STOR_MAX_LUNS];
-	struct stor_disk *last;		/* parse_opt: the disk options apply to */
+	char *pending_path;		/* parse_opt: the disk= being described */
+	struct disk_spec pending;	/* and its options so far */
 	struct stor_chan *chan[STOR_MAX_CHANS];	/* open channels */
 	struct stor_chan *primary;	/* the first opened; does the init */
 	bool ready;			/* the primary finished init */
@@ -116,57 +127,125 @@ static struct stor_ctl *ctl_of(const struct channel *ch)
 /* ------------------------------------------------------------------ */
 /* Options and disks                                                   */
 
-static int disk_open(struct stor_disk *d, bool ro, bool direct,
-		     const char **err)
+static int __attribute__((format(printf, 2, 3)))
+fail(const char **err, const char *fmt, ...)
 {
-	static char msg[160];
-	struct stat sb;
-	int fd;
+	static char msg[256];
+	va_list ap;
 
-	fd = open(d->path, (ro ? O_RDONLY : O_RDWR) | O_CLOEXEC |
-		  (direct ? O_DIRECT : 0));
-	if (fd < 0) {
-		snprintf(msg, sizeof(msg), "disk '%s': %s", d->path,
-			 strerror(errno));
-		*err = msg;
-		return -1;
-	}
-	if (fstat(fd, &sb) < 0 || (!S_ISREG(sb.st_mode)) ||
-	    sb.st_size < SCSI_BLOCK_SIZE) {
-		snprintf(msg, sizeof(msg),
-			 "disk '%s': not a regular file of at least 512 bytes",
-			 d->path);
-		*err = msg;
-		close(fd);
-		return -1;
-	}
-	if (d->fd >= 0)
-		close(d->fd);
-	d->fd = fd;
-	d->props.read_only = ro;
-	d->props.blocks = (uint64_t)sb.st_size / SCSI_BLOCK_SIZE;
-	d->direct = direct;
-	return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	*err = msg;
+	return -1;
 }
 
-static struct stor_disk *disk_new(const char *path, const char **err)
+static void spec_init(struct disk_spec *s)
 {
-	struct stor_disk *d = calloc(1, sizeof(*d));
+	memset(s, 0, sizeof(*s));
+	s->lun = -1;
+}
 
-	if (!d || !(d->path = strdup(path))) {
-		free(d);
-		*err = "out of memory";
-		return NULL;
+/* One of a disk's options (all but its file) into s. */
+static int spec_opt(struct disk_spec *s, const char *key, const char *value,
+		    const char **err)
+{
+	unsigned long v;
+	size_t i, n;
+	char *end;
+
+	if (strcmp(key, "ro") == 0 || strcmp(key, "direct") == 0) {
+		if (value)
+			return fail(err, "'%s' takes no value", key);
+		if (key[0] == 'r')
+			s->ro = true;
+		else
+			s->direct = true;
+		return 0;
 	}
-	d->refs = 1;
-	d->fd = -1;
-	d->props.write_cache = true;
-	d->props.serial = d->serial;
-	if (disk_open(d, false, false, err) < 0) {
-		disk_put(d);
-		return NULL;
+	if (strcmp(key, "lun") == 0) {
+		if (s->lun >= 0)
+			return fail(err, "lun= given twice");
+		errno = 0;
+		v = value ? strtoul(value, &end, 10) : 0;
+		if (!value || errno || *end || end == value || value[0] == '-' ||
+		    v >= STOR_MAX_LUNS)
+			return fail(err, "lun=%s: not a LUN 0..%u",
+				    value ? value : "", STOR_MAX_LUNS - 1);
+		s->lun = (int)v;
+		return 0;
 	}
-	return d;
+	if (strcmp(key, "serial") == 0) {
+		if (s->serial[0])
+			return fail(err, "serial= given twice");
+		n = value ? strlen(value) : 0;
+		for (i = 0; i < n; i++)
+			if (value[i] <= ' ' || value[i] > '~')
+				break;
+		if (!n || n > STOR_SERIAL_MAX || i < n)
+			return fail(err, "serial=%s: 1..%u printable characters, no spaces",
+				    value ? value : "", STOR_SERIAL_MAX);
+		memcpy(s->serial, value, n + 1);
+		return 0;
+	}
+	return fail(err, "unknown disk option '%s' (ro, lun=N, serial=S, direct)",
+		    key);
+}
+
+/* Open d->path as s says; its size comes from the file or the device. */
+static int disk_open(struct stor_disk *d, const struct disk_spec *s,
+		     const char **err)
+{
+	uint64_t size;
+	struct stat sb;
+	int fd, e;
+
+	/* stat first: opening a FIFO or a tty could block or act */
+	if (stat(d->path, &sb) < 0)
+		return fail(err, "cannot open '%s': %s", d->path, strerror(errno));
+	if (!S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode))
+		return fail(err, "'%s': not a regular file or a block device",
+			    d->path);
+	fd = open(d->path, (s->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC |
+		  (s->direct ? O_DIRECT : 0));
+	if (fd < 0) {
+		e = errno;
+		if (s->direct && e == EINVAL)
+			return fail(err, "cannot open '%s' with O_DIRECT (direct): its file system does not support it",
+				    d->path);
+		return fail(err, "cannot open '%s': %s%s", d->path, strerror(e),
+			    !s->ro && (e == EACCES || e == EROFS) ?
+			    " (for a read-only disk, add ro)" : "");
+	}
+	if (fstat(fd, &sb) < 0) {
+		e = errno;
+		close(fd);
+		return fail(err, "'%s': %s", d->path, strerror(e));
+	}
+	if (S_ISBLK(sb.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &size) < 0) {
+			e = errno;
+			close(fd);
+			return fail(err, "'%s': cannot get its size: %s",
+				    d->path, strerror(e));
+		}
+	} else if (S_ISREG(sb.st_mode)) {
+		size = (uint64_t)sb.st_size;
+	} else {
+		close(fd);
+		return fail(err, "'%s': not a regular file or a block device",
+			    d->path);
+	}
+	if (size < SCSI_BLOCK_SIZE) {
+		close(fd);
+		return fail(err, "'%s': smaller than one %u-byte block", d->path,
+			    SCSI_BLOCK_SIZE);
+	}
+	d->fd = fd;
+	d->props.read_only = s->ro;
+	d->props.blocks = size / SCSI_BLOCK_SIZE;
+	d->direct = s->direct;
+	return 0;
 }
 
 static int lowest_free_lun(const struct stor_ctl *c)
@@ -179,95 +258,140 @@ static int lowest_free_lun(const struct stor_ctl *c)
 	return -1;
 }
 
-static void default_serial(struct stor_disk *d)
+/*
+ * The disk s describes, at its LUN (or the lowest free one), opened and
+ * put in c: all of it, or nothing changes.  *out (may be NULL) is the disk.
+ */
+static int ctl_commit(struct stor_ctl *c, const char *path,
+		      const struct disk_spec *s, struct stor_disk **out,
+		      const char **err)
 {
-	snprintf(d->serial, sizeof(d->serial), "VMBD%04u", d->lun);
-}
+	struct stor_disk *d;
+	int lun = s->lun;
 
-/* One option of a disk (or disk=, which starts one) into c. */
-static int ctl_opt(struct stor_ctl *c, const char *key, const char *value,
-		   const char **err)
-{
-	static char msg[96];
-	struct stor_disk *d = c->last;
-	unsigned long v;
-	char *end;
-	int lun;
-
-	if (strcmp(key, "disk") == 0) {
-		if (!value || !*value) {
-			*err = "disk=FILE: needs a file";
-			return -1;
-		}
+	if (lun >= 0 && c->disk[lun])
+		return fail(err, "lun %d is already in use by '%s'", lun,
+			    c->disk[lun]->path);
+	if (lun < 0)
 		lun = lowest_free_lun(c);
-		if (lun < 0) {
-			*err = "no free LUN";
-			return -1;
-		}
-		d = disk_new(value, err);
-		if (!d)
-			return -1;
-		d->lun = (uint16_t)lun;
-		default_serial(d);
-		c->disk[lun] = d;
-		c->last = d;
-		return 0;
-	}
-	if (!d) {
-		snprintf(msg, sizeof(msg), "'%s' before any disk=FILE", key);
-		*err = msg;
+	if (lun < 0)
+		return fail(err, "no free LUN (all %u in use)", STOR_MAX_LUNS);
+	d = calloc(1, sizeof(*d));
+	if (!d || !(d->path = strdup(path))) {
+		free(d);
+		*err = "out of memory";
 		return -1;
 	}
-	if (strcmp(key, "ro") == 0 || strcmp(key, "direct") == 0) {
-		bool ro = strcmp(key, "ro") == 0;
-
-		if (value) {
-			snprintf(msg, sizeof(msg), "'%s' takes no value", key);
-			*err = msg;
-			return -1;
-		}
-		return disk_open(d, ro || d->props.read_only,
-				 !ro || d->direct, err);
+	d->refs = 1;
+	d->fd = -1;
+	d->lun = (uint16_t)lun;
+	d->props.write_cache = true;
+	d->props.serial = d->serial;
+	if (s->serial[0])
+		strcpy(d->serial, s->serial);
+	else
+		snprintf(d->serial, sizeof(d->serial), "VMBD%04u", d->lun);
+	if (disk_open(d, s, err) < 0) {
+		disk_put(d);
+		return -1;
 	}
-	if (strcmp(key, "lun") == 0) {
-		errno = 0;
-		v = value ? strtoul(value, &end, 10) : 0;
-		if (!value || errno || *end || end == value || value[0] == '-' ||
-		    v >= STOR_MAX_LUNS) {
-			snprintf(msg, sizeof(msg), "lun=N: N is 0..%u",
-				 STOR_MAX_LUNS - 1);
-			*err = msg;
+	c->disk[lun] = d;
+	if (out)
+		*out = d;
+	return 0;
+}
+
+/* "FILE[,OPT...]", as --disk and disk add give it, into c. */
+static int ctl_add_spec(struct stor_ctl *c, const char *spec,
+			struct stor_disk **out, const char **err)
+{
+	char *buf = strdup(spec), *rest, *opt, *eq;
+	struct disk_spec s;
+	int ret = -1;
+
+	if (!buf) {
+		*err = "out of memory";
+		return -1;
+	}
+	spec_init(&s);
+	rest = buf;
+	strsep(&rest, ",");
+	if (!buf[0]) {
+		*err = "no file (FILE[,ro][,lun=N][,serial=S][,direct])";
+		goto out;
+	}
+	while ((opt = strsep(&rest, ","))) {
+		eq = strchr(opt, '=');
+		if (eq)
+			*eq++ = '\0';
+		if (!opt[0]) {
+			fail(err, "an empty option after '%s'", buf);
+			goto out;
+		}
+		if (spec_opt(&s, opt, eq, err) < 0)
+			goto out;
+	}
+	ret = ctl_commit(c, buf, &s, out, err);
+out:
+	free(buf);
+	return ret;
+}
+
+/* parse_opt's disk (the last disk=FILE and what followed), into c. */
+static int ctl_commit_pending(struct stor_ctl *c, const char **err)
+{
+	int ret = ctl_commit(c, c->pending_path, &c->pending, NULL, err);
+
+	free(c->pending_path);
+	c->pending_path = NULL;
+	return ret;
+}
+
+static struct stor_ctl *ctl_get(void **conf, const char **err)
+{
+	if (!*conf) {
+		*conf = calloc(1, sizeof(struct stor_ctl));
+		if (!*conf)
+			*err = "out of memory";
+	}
+	return *conf;
+}
+
+/*
+ * --offer storage,disk=FILE,OPT...: a disk= starts a disk, the options up
+ * to the next disk= are its own; each is opened once all of its options
+ * are known, at the next disk= or in conf_done.
+ */
+static int storage_parse_opt(void **conf, const char *key, const char *value,
+			     const char **err)
+{
+	struct stor_ctl *c = ctl_get(conf, err);
+
+	if (!c)
+		return -1;
+	if (strcmp(key, "disk") == 0) {
+		if (!value || !*value)
+			return fail(err, "disk=FILE: needs a file");
+		if (c->pending_path && ctl_commit_pending(c, err) < 0)
+			return -1;
+		c->pending_path = strdup(value);
+		if (!c->pending_path) {
+			*err = "out of memory";
 			return -1;
 		}
-		if (c->disk[v] && c->disk[v] != d) {
-			snprintf(msg, sizeof(msg), "lun %lu is already in use", v);
-			*err = msg;
-			return -1;
-		}
-		c->disk[d->lun] = NULL;
-		d->lun = (uint16_t)v;
-		c->disk[v] = d;
-		default_serial(d);
+		spec_init(&c->pending);
 		return 0;
 	}
-	if (strcmp(key, "serial") == 0) {
-		size_t i, n = value ? strlen(value) : 0;
+	if (!c->pending_path)
+		return fail(err, "'%s' before any disk=FILE", key);
+	return spec_opt(&c->pending, key, value, err);
+}
 
-		if (!n || n > STOR_SERIAL_MAX) {
-			*err = "serial=S: 1..20 printable characters";
-			return -1;
-		}
-		for (i = 0; i < n; i++)
-			if (value[i] <= ' ' || value[i] > '~') {
-				*err = "serial=S: 1..20 printable characters";
-				return -1;
-			}
-		memcpy(d->serial, value, n + 1);
-		return 0;
-	}
-	snprintf(msg, sizeof(msg), "unknown option '%s'", key);
-	*err = msg;
-	return -1;
+static int storage_conf_done(void *conf, const char **err)
+{
+	struct stor_ctl *c = conf;
+
+	return c->pending_path ? ctl_commit_pending(c, err) : 0;
 }
 
 static void ctl_free(void *conf)
@@ -279,20 +403,8 @@ static void ctl_free(void *conf)
 		return;
 	for (i = 0; i < STOR_MAX_LUNS; i++)
 		disk_put(c->disk[i]);
+	free(c->pending_path);
 	free(c);
-}
-
-static int storage_parse_opt(void **conf, const char *key, const char *value,
-			     const char **err)
-{
-	if (!*conf) {
-		*conf = calloc(1, sizeof(struct stor_ctl));
-		if (!*conf) {
-			*err = "out of memory";
-			return -1;
-		}
-	}
-	return ctl_opt(*conf, key, value, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -975,11 +1087,9 @@ static struct stor_ctl *cmd_ctl(struct chanmgr *cm, const char *arg,
 static void cmd_disk_add(struct chanmgr *cm, int argc, char **argv,
 			 struct cmd_reply *r)
 {
-	struct stor_ctl *c, tmp;
-	const char *err = NULL;
-	char *spec, *opt, *save = NULL, *eq;
 	struct stor_disk *d;
-	bool first = true;
+	struct stor_ctl *c;
+	const char *err;
 
 	if (argc != 3) {
 		cmd_reply_error(r, "usage: %s RELID FILE[,ro][,lun=N][,serial=S][,direct]",
@@ -989,39 +1099,10 @@ static void cmd_disk_add(struct chanmgr *cm, int argc, char **argv,
 	c = cmd_ctl(cm, argv[1], r);
 	if (!c)
 		return;
-	spec = strdup(argv[2]);
-	if (!spec) {
-		cmd_reply_error(r, "out of memory");
+	if (ctl_add_spec(c, argv[2], &d, &err) < 0) {
+		cmd_reply_error(r, "%s", err);
 		return;
 	}
-	/* build the disk against a copy of the LUN table, then commit */
-	tmp = *c;
-	tmp.last = NULL;
-	for (opt = strtok_r(spec, ",", &save); opt;
-	     opt = strtok_r(NULL, ",", &save)) {
-		eq = strchr(opt, '=');
-		if (eq)
-			*eq++ = '\0';
-		if (ctl_opt(&tmp, first ? "disk" : opt, first ? opt : eq,
-			    &err) < 0)
-			break;
-		if (first && eq) {
-			err = "FILE may not contain '='";
-			break;
-		}
-		first = false;
-	}
-	free(spec);
-	d = tmp.last;
-	if (err || !d) {
-		if (d) {
-			tmp.disk[d->lun] = NULL;
-			disk_put(d);
-		}
-		cmd_reply_error(r, "%s", err ? err : "no file");
-		return;
-	}
-	c->disk[d->lun] = d;
 	log_info("storage: %s: lun %u added", argv[2], d->lun);
 	cmd_reply_line(r, "lun=%u blocks=%llu%s", d->lun,
 		       (unsigned long long)d->props.blocks,
@@ -1061,8 +1142,6 @@ static void cmd_disk_remove(struct chanmgr *cm, int argc, char **argv,
 	}
 	disk_put(c->disk[lun]);		/* in-flight requests hold their own */
 	c->disk[lun] = NULL;
-	if (c->last && !c->disk[c->last->lun])
-		c->last = NULL;
 	log_info("storage: lun %u removed", (unsigned int)lun);
 	send_luns_changed(c);
 }
@@ -1182,8 +1261,9 @@ VMBD_BACKEND(storage) = {
 	.subchannels = true,
 	.parse_opt = storage_parse_opt,
 	.conf_always = true,
+	.conf_done = storage_conf_done,
 	.free_conf = ctl_free,
-	.opts_help = "disk=FILE starts a disk; then ro, lun=N, serial=S, direct",
+	.opts_help = "disk=FILE starts a disk; then its ro, lun=N, serial=S, direct",
 	.open = storage_open,
 	.close = storage_close,
 	.packet = storage_packet,

@@ -7,8 +7,10 @@
  *   --offer storage[:INSTANCE][,disk=FILE[,ro][,lun=N][,serial=S][,direct]]...
  *
  * Each disk= starts a disk; ro, lun=, serial= and direct apply to the disk
- * before them.  A controller may be offered without disks and get them
- * later:
+ * before them.  FILE is a raw image or a block device (direct: O_DIRECT);
+ * ro opens it read-only; a disk without lun= takes the lowest LUN free when
+ * it is added; serial= defaults to VMBD and the LUN in four digits.  A
+ * controller may be offered without disks and get them later:
  *
  *   storage-disk-add RELID FILE[,ro][,lun=N][,serial=S][,direct]
  *   storage-disk-remove RELID LUN
