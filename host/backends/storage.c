@@ -394,6 +394,21 @@ static int storage_conf_done(void *conf, const char **err)
 	return c->pending_path ? ctl_commit_pending(c, err) : 0;
 }
 
+/* --disk FILE[,OPT...]: every --disk, one controller. */
+static int storage_cmdline_disk(void **conf, const char *arg, const char **err)
+{
+	struct stor_ctl *c = ctl_get(conf, err);
+
+	return c ? ctl_add_spec(c, arg, NULL, err) : -1;
+}
+
+static const struct vmbd_class_opt storage_cmdline_opts[] = {
+	{ "disk", "FILE[,ro][,lun=N][,serial=S][,direct]",
+	  "a disk (raw image or block device) of the one controller all --disk make",
+	  storage_cmdline_disk },
+	{ NULL, NULL, NULL, NULL }
+};
+
 static void ctl_free(void *conf)
 {
 	struct stor_ctl *c = conf;
@@ -1264,6 +1279,7 @@ VMBD_BACKEND(storage) = {
 	.conf_done = storage_conf_done,
 	.free_conf = ctl_free,
 	.opts_help = "disk=FILE starts a disk; then its ro, lun=N, serial=S, direct",
+	.cmdline_opts = storage_cmdline_opts,
 	.open = storage_open,
 	.close = storage_close,
 	.packet = storage_packet,

@@ -5,7 +5,10 @@
  * SCSI controller whose LUNs are disk images, served through io_uring.
  *
  *   --offer storage[:INSTANCE][,disk=FILE[,ro][,lun=N][,serial=S][,direct]]...
+ *   --disk FILE[,ro][,lun=N][,serial=S][,direct]	(repeatable)
  *
+ * All --disk options together make one controller, a random instance,
+ * offered where the first --disk stands among the --offer devices.
  * Each disk= starts a disk; ro, lun=, serial= and direct apply to the disk
  * before them.  FILE is a raw image or a block device (direct: O_DIRECT);
  * ro opens it read-only; a disk without lun= takes the lowest LUN free when
