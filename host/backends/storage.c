@@ -1098,31 +1098,71 @@ static struct stor_ctl *cmd_ctl(struct chanmgr *cm, const char *arg,
 	return c->conf->conf;
 }
 
-/* storage-disk-add RELID FILE[,OPT...]: all or nothing. */
-static void cmd_disk_add(struct chanmgr *cm, int argc, char **argv,
-			 struct cmd_reply *r)
+/* The storage controllers (primary channels, not being rescinded). */
+static unsigned int find_ctls(const struct chanmgr *cm, uint32_t *relid,
+			      char *list, size_t len)
 {
-	struct stor_disk *d;
-	struct stor_ctl *c;
-	const char *err;
+	const struct chanmgr_channel *c;
+	unsigned int n = 0;
+	size_t used = 0;
+	uint32_t i;
 
-	if (argc != 3) {
-		cmd_reply_error(r, "usage: %s RELID FILE[,ro][,lun=N][,serial=S][,direct]",
-				argv[0]);
-		return;
+	list[0] = '\0';
+	for (i = 1; i < VMB_MAX_RELID; i++) {
+		c = chanmgr_channel(cm, i);
+		if (!c || c->be != &vmbd_backend_storage || c->sub_index ||
+		    c->state != CHANMGR_CHAN_OFFERED)
+			continue;
+		if (!n++)
+			*relid = i;
+		if (used < len)
+			used += (size_t)snprintf(list + used, len - used, "%s%u",
+						 used ? " " : "", i);
 	}
-	c = cmd_ctl(cm, argv[1], r);
-	if (!c)
-		return;
-	if (ctl_add_spec(c, argv[2], &d, &err) < 0) {
-		cmd_reply_error(r, "%s", err);
-		return;
+	return n;
+}
+
+/* The controller --relid names, or the only one there is. */
+static struct stor_ctl *disk_cmd_ctl(struct chanmgr *cm, const char *relid,
+				     struct cmd_reply *r)
+{
+	char list[64], arg[16];
+	unsigned int n;
+	uint32_t only;
+
+	if (relid)
+		return cmd_ctl(cm, relid, r);
+	n = find_ctls(cm, &only, list, sizeof(list));
+	if (!n) {
+		cmd_reply_error(r, "no storage controller (vmbusd --disk, or offer storage)");
+		return NULL;
 	}
-	log_info("storage: %s: lun %u added", argv[2], d->lun);
-	cmd_reply_line(r, "lun=%u blocks=%llu%s", d->lun,
-		       (unsigned long long)d->props.blocks,
-		       d->props.read_only ? " ro" : "");
-	send_luns_changed(c);
+	if (n > 1) {
+		cmd_reply_error(r, "%u storage controllers (relids %s): name one with --relid N",
+				n, list);
+		return NULL;
+	}
+	snprintf(arg, sizeof(arg), "%u", only);
+	return cmd_ctl(cm, arg, r);
+}
+
+/*
+ * One disk as disk list shows it: key=value pairs, path last (to the end
+ * of the line: it may hold spaces).  allocated is what the image takes on
+ * the host (st_blocks), 0 for a block device.
+ */
+static void disk_line(struct cmd_reply *r, const struct stor_disk *d)
+{
+	struct stat sb;
+	uint64_t alloc = 0;
+
+	if (fstat(d->fd, &sb) == 0 && S_ISREG(sb.st_mode))
+		alloc = (uint64_t)sb.st_blocks * 512;
+	cmd_reply_line(r, "disk: lun=%u size=%llu mode=%s direct=%d serial=%s allocated=%llu path=%s",
+		       d->lun,
+		       (unsigned long long)(d->props.blocks * SCSI_BLOCK_SIZE),
+		       d->props.read_only ? "ro" : "rw", d->direct, d->serial,
+		       (unsigned long long)alloc, d->path);
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *v)
@@ -1138,67 +1178,68 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *v)
 	return 0;
 }
 
-static void cmd_disk_remove(struct chanmgr *cm, int argc, char **argv,
-			    struct cmd_reply *r)
+#define DISK_USAGE "disk [--relid N] add FILE[,ro][,lun=N][,serial=S][,direct] | remove LUN | list"
+
+/*
+ * disk [--relid N] add FILE[,OPT...] | remove LUN | list: the disks of
+ * the controller at relid N, or of the only one.  add is all or nothing.
+ */
+static void cmd_disk(struct chanmgr *cm, int argc, char **argv,
+		     struct cmd_reply *r)
 {
+	const char *relid = NULL, *err;
+	struct stor_disk *d;
 	struct stor_ctl *c;
+	char *arg[3];
+	unsigned int i;
+	int n = 0;
 	uint64_t lun;
 
-	if (argc != 3) {
-		cmd_reply_error(r, "usage: %s RELID LUN", argv[0]);
+	for (i = 1; i < (unsigned int)argc; i++) {
+		if (strcmp(argv[i], "--relid") == 0 && i + 1 < (unsigned int)argc &&
+		    !relid)
+			relid = argv[++i];
+		else if (strncmp(argv[i], "--relid=", 8) == 0 && !relid)
+			relid = argv[i] + 8;
+		else if (n < 3)
+			arg[n++] = argv[i];
+		else
+			n = 4;
+	}
+	if (!((n == 2 && strcmp(arg[0], "add") == 0) ||
+	      (n == 2 && strcmp(arg[0], "remove") == 0) ||
+	      (n == 1 && strcmp(arg[0], "list") == 0))) {
+		cmd_reply_error(r, "usage: " DISK_USAGE);
 		return;
 	}
-	c = cmd_ctl(cm, argv[1], r);
+	c = disk_cmd_ctl(cm, relid, r);
 	if (!c)
 		return;
-	if (parse_u64(argv[2], STOR_MAX_LUNS - 1, &lun) < 0 || !c->disk[lun]) {
-		cmd_reply_error(r, "no disk at lun '%s'", argv[2]);
+	if (arg[0][0] == 'l') {
+		for (i = 0; i < STOR_MAX_LUNS; i++)
+			if (c->disk[i])
+				disk_line(r, c->disk[i]);
 		return;
 	}
+	if (arg[0][0] == 'a') {
+		if (ctl_add_spec(c, arg[1], &d, &err) < 0) {
+			cmd_reply_error(r, "%s", err);
+			return;
+		}
+		log_info("storage: lun %u added: %s", d->lun, d->path);
+		disk_line(r, d);
+		send_luns_changed(c);
+		return;
+	}
+	if (parse_u64(arg[1], STOR_MAX_LUNS - 1, &lun) < 0 || !c->disk[lun]) {
+		cmd_reply_error(r, "no disk at lun '%s'", arg[1]);
+		return;
+	}
+	log_info("storage: lun %u removed: %s", (unsigned int)lun,
+		 c->disk[lun]->path);
 	disk_put(c->disk[lun]);		/* in-flight requests hold their own */
 	c->disk[lun] = NULL;
-	log_info("storage: lun %u removed", (unsigned int)lun);
 	send_luns_changed(c);
-}
-
-static void cmd_disk_list(struct chanmgr *cm, int argc, char **argv,
-			  struct cmd_reply *r)
-{
-	struct stor_ctl *c;
-	unsigned int i;
-
-	if (argc != 2) {
-		cmd_reply_error(r, "usage: %s RELID", argv[0]);
-		return;
-	}
-	c = cmd_ctl(cm, argv[1], r);
-	if (!c)
-		return;
-	for (i = 0; i < STOR_MAX_LUNS; i++) {
-		const struct stor_disk *d = c->disk[i];
-
-		if (d)
-			cmd_reply_line(r, "disk: lun=%u file=%s blocks=%llu serial=%s%s%s",
-				       i, d->path,
-				       (unsigned long long)d->props.blocks,
-				       d->serial, d->props.read_only ? " ro" : "",
-				       d->direct ? " direct" : "");
-	}
-	for (i = 0; i < STOR_MAX_CHANS; i++) {
-		const struct stor_chan *sc = c->chan[i];
-
-		if (sc)
-			cmd_reply_line(r, "channel: relid=%u%s requests=%llu read_bytes=%llu write_bytes=%llu errors=%llu busy=%llu dropped=%llu in_flight=%u",
-				       sc->ch->relid,
-				       sc == c->primary ? " primary" : "",
-				       (unsigned long long)sc->st.requests,
-				       (unsigned long long)sc->st.read_bytes,
-				       (unsigned long long)sc->st.write_bytes,
-				       (unsigned long long)sc->st.errors,
-				       (unsigned long long)sc->st.busy,
-				       (unsigned long long)sc->st.dropped,
-				       sc->st.in_flight);
-	}
 }
 
 /* storage-fault RELID KIND [ARGS]: the class's faults (see the usage). */
@@ -1258,12 +1299,8 @@ static void cmd_fault(struct chanmgr *cm, int argc, char **argv,
 }
 
 static const struct vmbd_class_cmd storage_commands[] = {
-	{ "storage-disk-add", "storage-disk-add RELID FILE[,ro][,lun=N][,serial=S][,direct]  (hot-add a disk; LUNS_CHANGED)",
-	  cmd_disk_add },
-	{ "storage-disk-remove", "storage-disk-remove RELID LUN  (hot-remove; LUNS_CHANGED)",
-	  cmd_disk_remove },
-	{ "storage-disk-list", "storage-disk-list RELID  (disks, and each open channel's counters)",
-	  cmd_disk_list },
+	{ "disk", DISK_USAGE "  (a storage controller's disks: hot-add and hot-remove send LUNS_CHANGED; --relid picks the controller if there are several)",
+	  cmd_disk },
 	{ "storage-fault", "storage-fault RELID medium-error LUN LBA COUNT | drop N | bad-trans-id | overlong-sense | bad-status | overlong-transfer | clear  (next SRB completion malformed)",
 	  cmd_fault },
 	{ NULL, NULL, NULL }

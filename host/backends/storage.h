@@ -15,13 +15,14 @@
  * it is added; serial= defaults to VMBD and the LUN in four digits.  A
  * controller may be offered without disks and get them later:
  *
- *   storage-disk-add RELID FILE[,ro][,lun=N][,serial=S][,direct]
- *   storage-disk-remove RELID LUN
- *   storage-disk-list RELID       (disks, then each open channel's counters)
- *   storage-fault RELID KIND ...  (the class's fault injection)
+ *   disk [--relid RELID] add FILE[,ro][,lun=N][,serial=S][,direct]
+ *   disk [--relid RELID] remove LUN
+ *   disk [--relid RELID] list      (one line per LUN, key=value)
+ *   storage-fault RELID KIND ...   (the class's fault injection)
  *
- * RELID is the controller's primary channel.  Adding or removing a disk
- * sends LUNS_CHANGED on the primary channel if it is open.
+ * RELID is the controller's primary channel; disk needs it only when there
+ * is more than one controller.  Adding or removing a disk sends
+ * LUNS_CHANGED on the primary channel if it is open.
  *
  * Security model: every message is a private copy (core/channel.c copies
  * the packet out of the ring); it is checked whole (size, reserved fields,
@@ -45,7 +46,7 @@ extern VMBD_BACKEND(storage);
 #define STOR_MAX_LUNS		64
 #define STOR_MAX_SUBCHANNELS	VMB_MAX_SUBCHANNELS
 
-/* A channel's counters (storage-disk-list). */
+/* A channel's counters (vmbusctl status). */
 struct stor_stats {
 	uint64_t requests;		/* EXECUTE_SRB received */
 	uint64_t read_bytes, write_bytes;
