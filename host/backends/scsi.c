@@ -77,6 +77,29 @@ unsigned int scsi_cdb_len(uint8_t opcode)
 	}
 }
 
+enum scsi_action scsi_cdb_action(uint8_t opcode)
+{
+	switch (opcode) {
+	case READ_6:
+	case READ_10:
+	case READ_16:
+		return SCSI_ACT_READ;
+	case WRITE_6:
+	case WRITE_10:
+	case WRITE_16:
+		return SCSI_ACT_WRITE;
+	case SYNCHRONIZE_CACHE_10:
+	case SYNCHRONIZE_CACHE_16:
+		return SCSI_ACT_FLUSH;
+	case UNMAP:
+		return SCSI_ACT_UNMAP;
+	case WRITE_SAME_16:
+		return SCSI_ACT_WRITE_SAME_UNMAP;
+	default:
+		return SCSI_ACT_DONE;
+	}
+}
+
 void scsi_set_sense_info(struct scsi_result *r, uint8_t key, uint8_t asc,
 			 uint8_t ascq, uint32_t info)
 {

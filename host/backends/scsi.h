@@ -95,6 +95,12 @@ struct scsi_result {
 unsigned int scsi_cdb_len(uint8_t opcode);
 
 /*
+ * The block operation a command with this opcode asks for (DONE: none),
+ * whatever becomes of it: for counting commands by kind.
+ */
+enum scsi_action scsi_cdb_action(uint8_t opcode);
+
+/*
  * Execute cdb (cdb_len bytes, at least scsi_cdb_len(cdb[0])) on lun (NULL:
  * the target has no such LUN; lun_id is its number).  Parameter data goes
  * to buf (SCSI_BUF_MAX bytes).

@@ -59,6 +59,50 @@ static void test_cdb_len(void **state)
 	assert_int_equal(scsi_cdb_len(0xe0), 0);
 }
 
+/* scsi_cdb_action() agrees with what scsi_exec() does with each opcode. */
+static void test_cdb_action(void **state)
+{
+	static const struct {
+		uint8_t cdb[16];
+		unsigned int len;
+		enum scsi_action act;
+	} ops[] = {
+		{ { 0x08, 0, 0, 0, 1 }, 6, SCSI_ACT_READ },
+		{ { 0x28, [8] = 1 }, 10, SCSI_ACT_READ },
+		{ { 0x88, [13] = 1 }, 16, SCSI_ACT_READ },
+		{ { 0x0a, 0, 0, 0, 1 }, 6, SCSI_ACT_WRITE },
+		{ { 0x2a, [8] = 1 }, 10, SCSI_ACT_WRITE },
+		{ { 0x8a, [13] = 1 }, 16, SCSI_ACT_WRITE },
+		{ { 0x35 }, 10, SCSI_ACT_FLUSH },
+		{ { 0x91 }, 16, SCSI_ACT_FLUSH },
+		{ { 0x42, [8] = 24 }, 10, SCSI_ACT_UNMAP },
+		{ { 0x93, 0x08, [13] = 1 }, 16, SCSI_ACT_WRITE_SAME_UNMAP },
+	};
+	uint8_t cdb[16];
+	struct scsi_result r;
+	unsigned int i, op;
+
+	(void)state;
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		run(&disk, ops[i].cdb, ops[i].len, &r);
+		assert_int_equal(r.action, ops[i].act);
+		assert_int_equal(scsi_cdb_action(ops[i].cdb[0]), ops[i].act);
+	}
+	/* every other opcode: no block operation, from either */
+	for (op = 0; op < 256; op++) {
+		for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+			if (ops[i].cdb[0] == op)
+				break;
+		if (i < sizeof(ops) / sizeof(ops[0]))
+			continue;
+		memset(cdb, 0, sizeof(cdb));
+		cdb[0] = (uint8_t)op;
+		run(&disk, cdb, 16, &r);
+		assert_int_equal(r.action, SCSI_ACT_DONE);
+		assert_int_equal(scsi_cdb_action(cdb[0]), SCSI_ACT_DONE);
+	}
+}
+
 static void test_inquiry_std(void **state)
 {
 	uint8_t cdb[6] = { 0x12, 0, 0, 0, 96, 0 };
@@ -484,6 +528,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cdb_len),
+		cmocka_unit_test(test_cdb_action),
 		cmocka_unit_test(test_inquiry_std),
 		cmocka_unit_test(test_inquiry_no_lun),
 		cmocka_unit_test(test_inquiry_vpd),
