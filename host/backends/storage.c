@@ -48,6 +48,7 @@ struct stor_disk {
 	struct scsi_lun props;
 	char serial[STOR_SERIAL_MAX + 1];
 	uint64_t bad_lba, bad_count;	/* fault: MEDIUM ERROR on reads here */
+	struct stor_lun_stats st;
 };
 
 /* A completion fault: the next SRB completion is malformed this way. */
@@ -438,6 +439,8 @@ static void reply(struct stor_chan *sc, uint64_t trans_id, void *msg,
 {
 	struct vmb_stor_hdr *h = msg;
 
+	if (status == VMB_STOR_S_INVALID)
+		sc->st.malformed++;
 	h->status = htole32(status);
 	channel_send(sc->ch, VMB_PKT_COMPLETION, 0, trans_id, msg, len);
 }
@@ -450,6 +453,61 @@ static void send_luns_changed(struct stor_ctl *c)
 		return;
 	channel_send(c->primary->ch, VMB_PKT_INBAND, 0, 0, &h, sizeof(h));
 	flush_signal(c->primary->ch);
+}
+
+/* ------------------------------------------------------------------ */
+/* Statistics                                                          */
+
+/* An SRB to disk d (NULL: no such LUN) is answered: count it by kind. */
+static void lun_count(struct stor_disk *d, const struct vmb_stor_srb *s,
+		      const struct scsi_result *r, uint32_t status,
+		      uint32_t moved)
+{
+	bool good = status == VMB_STOR_S_OK && r->status == SCSI_GOOD;
+
+	if (!d)
+		return;
+	switch (scsi_cdb_action(s->cdb[0])) {
+	case SCSI_ACT_READ:
+		d->st.reads++;
+		d->st.read_bytes += good ? moved : 0;
+		break;
+	case SCSI_ACT_WRITE:
+		d->st.writes++;
+		d->st.write_bytes += good ? moved : 0;
+		break;
+	case SCSI_ACT_FLUSH:
+		d->st.flushes++;
+		break;
+	case SCSI_ACT_UNMAP:
+	case SCSI_ACT_WRITE_SAME_UNMAP:
+		d->st.unmaps++;
+		break;
+	case SCSI_ACT_DONE:
+		break;
+	}
+	if (!good)
+		d->st.errors++;
+}
+
+static void storage_chan_stats_line(const struct channel *ch, char *buf,
+				    size_t len)
+{
+	const struct stor_stats *st = storage_chan_stats(ch);
+
+	if (!st) {
+		buf[0] = '\0';
+		return;
+	}
+	snprintf(buf, len, " stor_requests=%llu stor_read_bytes=%llu stor_write_bytes=%llu stor_errors=%llu stor_busy=%llu stor_dropped=%llu stor_injected=%llu stor_malformed=%llu stor_in_flight=%u",
+		 (unsigned long long)st->requests,
+		 (unsigned long long)st->read_bytes,
+		 (unsigned long long)st->write_bytes,
+		 (unsigned long long)st->errors,
+		 (unsigned long long)st->busy,
+		 (unsigned long long)st->dropped,
+		 (unsigned long long)st->injected,
+		 (unsigned long long)st->malformed, st->in_flight);
 }
 
 /* ------------------------------------------------------------------ */
@@ -479,6 +537,7 @@ static void srb_complete(struct stor_chan *sc, struct stor_req *rq,
 	}
 	if (status != VMB_STOR_S_OK || r->status != SCSI_GOOD)
 		sc->st.errors++;
+	lun_count(rq->disk, s, r, status, moved);
 	switch (sc->ctl ? sc->ctl->bad : STOR_BAD_NONE) {
 	case STOR_BAD_TRANS_ID:
 		tid ^= 0x5a5a5a5a00000000ULL;
@@ -498,6 +557,7 @@ static void srb_complete(struct stor_chan *sc, struct stor_req *rq,
 	}
 	if (sc->ctl && sc->ctl->bad != STOR_BAD_NONE) {
 		sc->ctl->bad = STOR_BAD_NONE;
+		sc->st.injected++;
 		channel_send(sc->ch, VMB_PKT_COMPLETION, 0, tid, &rq->msg,
 			     sizeof(rq->msg));
 	} else {
@@ -647,7 +707,7 @@ static struct stor_req *req_alloc(struct stor_chan *sc)
 	return NULL;
 }
 
-static bool medium_error(const struct stor_disk *d, const struct scsi_result *r,
+static bool medium_error(struct stor_disk *d, const struct scsi_result *r,
 			 uint64_t *bad)
 {
 	uint64_t lo, hi;
@@ -659,6 +719,8 @@ static bool medium_error(const struct stor_disk *d, const struct scsi_result *r,
 	if (d->bad_lba + d->bad_count < hi)
 		hi = d->bad_lba + d->bad_count;
 	*bad = lo;
+	if (lo < hi)
+		d->st.injected++;
 	return lo < hi;
 }
 
@@ -1158,11 +1220,19 @@ static void disk_line(struct cmd_reply *r, const struct stor_disk *d)
 
 	if (fstat(d->fd, &sb) == 0 && S_ISREG(sb.st_mode))
 		alloc = (uint64_t)sb.st_blocks * 512;
-	cmd_reply_line(r, "disk: lun=%u size=%llu mode=%s direct=%d serial=%s allocated=%llu path=%s",
+	cmd_reply_line(r, "disk: lun=%u size=%llu mode=%s direct=%d serial=%s allocated=%llu reads=%llu writes=%llu read_bytes=%llu write_bytes=%llu errors=%llu flushes=%llu unmaps=%llu injected=%llu path=%s",
 		       d->lun,
 		       (unsigned long long)(d->props.blocks * SCSI_BLOCK_SIZE),
 		       d->props.read_only ? "ro" : "rw", d->direct, d->serial,
-		       (unsigned long long)alloc, d->path);
+		       (unsigned long long)alloc,
+		       (unsigned long long)d->st.reads,
+		       (unsigned long long)d->st.writes,
+		       (unsigned long long)d->st.read_bytes,
+		       (unsigned long long)d->st.write_bytes,
+		       (unsigned long long)d->st.errors,
+		       (unsigned long long)d->st.flushes,
+		       (unsigned long long)d->st.unmaps,
+		       (unsigned long long)d->st.injected, d->path);
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *v)
@@ -1320,5 +1390,6 @@ VMBD_BACKEND(storage) = {
 	.open = storage_open,
 	.close = storage_close,
 	.packet = storage_packet,
+	.chan_stats = storage_chan_stats_line,
 	.commands = storage_commands,
 };

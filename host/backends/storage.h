@@ -53,7 +53,18 @@ struct stor_stats {
 	uint64_t errors;		/* not OK, or not GOOD */
 	uint64_t busy;			/* refused: queue_depth in flight */
 	uint64_t dropped;		/* never answered (fault drop) */
+	uint64_t injected;		/* completions malformed on purpose */
+	uint64_t malformed;		/* guest messages answered INVALID */
 	uint32_t in_flight;
+};
+
+/* A disk's counters, over all channels (vmbusctl disk list). */
+struct stor_lun_stats {
+	uint64_t reads, writes;		/* READ and WRITE commands */
+	uint64_t read_bytes, write_bytes;	/* what they moved */
+	uint64_t errors;		/* commands not answered OK and GOOD */
+	uint64_t flushes, unmaps;	/* SYNCHRONIZE CACHE; UNMAP, WRITE SAME */
+	uint64_t injected;		/* reads failed by a medium-error fault */
 };
 
 /* The counters of an open storage channel (NULL: not one). */

@@ -26,6 +26,7 @@
 #define VMBUSD_BACKEND_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vmb_protocol.h"
@@ -108,6 +109,13 @@ struct vmbd_backend {
 	int (*open)(struct channel *ch);
 	void (*close)(struct channel *ch);
 	void (*packet)(struct channel *ch, const struct ring_pkt *pkt);
+	/*
+	 * An open channel's own counters, for vmbusctl status: " KEY=VALUE"
+	 * pairs written into buf (len bytes, NUL-terminated) and put on the
+	 * channel's line.  Each KEY starts with a short tag of the class
+	 * ("stor_"), so none clashes with the channel layer's.
+	 */
+	void (*chan_stats)(const struct channel *ch, char *buf, size_t len);
 
 	/* Control commands, ending with an entry whose name is NULL. */
 	const struct vmbd_class_cmd *commands;

@@ -47,7 +47,7 @@ static void cmd_status(struct vmbusd *d, int argc, char **argv,
 	for (relid = 1; relid < VMB_MAX_RELID; relid++) {
 		const struct chanmgr_channel *ch = chanmgr_channel(&d->cm, relid);
 		const struct chan_stats *st;
-		char counters[640] = "", g2h[64], h2g[64];
+		char counters[640] = "", g2h[64], h2g[64], cls[512] = "";
 
 		if (!ch)
 			continue;
@@ -69,12 +69,14 @@ static void cmd_status(struct vmbusd *d, int argc, char **argv,
 				 ch->open->vector,
 				 (unsigned long long)st->retargets, g2h, h2g,
 				 ch->open->bl_len);
+			if (ch->be && ch->be->chan_stats)
+				ch->be->chan_stats(ch->open, cls, sizeof(cls));
 		}
-		cmd_reply_line(r, "channel: relid=%u class=%s class_id=%s instance=%s state=%s%s sub=%u",
+		cmd_reply_line(r, "channel: relid=%u class=%s class_id=%s instance=%s state=%s%s%s sub=%u",
 			       relid, ch->be ? ch->be->name : "unknown",
 			       guid_format(ch->class_id, cbuf),
 			       guid_format(ch->instance_id, ibuf),
-			       chanmgr_chan_state_name(ch), counters,
+			       chanmgr_chan_state_name(ch), counters, cls,
 			       ch->sub_index);
 	}
 }
