@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0 OR MIT)
 /*
- * How a storage controller is configured: vmbusd --disk and --offer
- * storage,disk=..., each mistake refused in one line that names it, with
- * nothing left behind (ASan checks the last part).
+ * How a storage controller is configured: vmbusd --disk, --offer
+ * storage,disk=... and vmbusctl disk add|remove|list, each mistake
+ * refused in one line that names it, with nothing left behind (ASan
+ * checks the last part).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,8 +16,10 @@
 #include <cmocka.h>
 
 #include "backends/storage.h"
+#include "core/guid.h"
 #include "core/log.h"
 #include "daemon/options.h"
+#include "daemon/vmbusd.h"
 
 #define IMG_SIZE	(1 << 20)
 
@@ -221,6 +224,197 @@ static void test_order(void **state)
 	assert_string_equal(f->o.cmdline[1].arg, f->img[1]);
 }
 
+/* ------------------------------------------------------------------ */
+/* vmbusctl disk ...                                                   */
+
+static void no_send(void *ctx, const struct vmb_msg *m)
+{
+	(void)ctx;
+	(void)m;
+}
+
+static const struct chanmgr_ops ops = { .send = no_send };
+
+static struct vmbusd *daemon_new(void)
+{
+	struct vmbusd *d = calloc(1, sizeof(*d));
+
+	assert_non_null(d);
+	d->ivs.client_fd = -1;
+	chanmgr_init(&d->cm, &ops, d, VMB_VERSION_1_0, VMB_VERSION_1_0);
+	return d;
+}
+
+static void daemon_free(struct vmbusd *d)
+{
+	chanmgr_fini(&d->cm);
+	free(d);
+}
+
+/* offer CLASS, as vmbusctl would: the new relid. */
+static uint32_t offer(struct vmbusd *d, const char *class)
+{
+	uint8_t instance[VMB_GUID_LEN];
+	const char *err;
+	uint32_t relid;
+
+	assert_int_equal(vmbusd_add_offer(d, class, NULL, NULL, 0, &relid,
+					  instance, &err), 0);
+	return relid;
+}
+
+static char out[4096], err[256];
+
+static int __attribute__((format(printf, 2, 3)))
+cmd(struct vmbusd *d, const char *fmt, ...)
+{
+	struct cmd_reply r;
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	memset(&r, 0, sizeof(r));
+	vmbusd_command(d, line, &r);
+	assert_true(r.len < sizeof(out));
+	memcpy(out, r.buf ? r.buf : "", r.len);
+	out[r.len] = '\0';
+	strcpy(err, r.err);
+	free(r.buf);
+	return err[0] ? -1 : 0;
+}
+
+static unsigned int lines(const char *s)
+{
+	unsigned int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void test_disk_commands(void **state)
+{
+	struct fx *f = *state;
+	struct vmbusd *d = daemon_new();
+	char want[512];
+
+	assert_int_equal(cmd(d, "disk list"), -1);
+	assert_string_equal(err, "no storage controller (vmbusd --disk, or offer storage)");
+	assert_int_equal(offer(d, "echo"), 1);
+	assert_int_equal(offer(d, "storage"), 2);
+	assert_int_equal(cmd(d, "disk list"), 0);
+	assert_string_equal(out, "");
+
+	/* add: the new disk's list line */
+	assert_int_equal(cmd(d, "disk add %s", f->img[0]), 0);
+	snprintf(want, sizeof(want), "disk: lun=0 size=%u mode=rw direct=0 serial=VMBD0000 allocated=0 reads=0 writes=0 read_bytes=0 write_bytes=0 errors=0 flushes=0 unmaps=0 injected=0 path=%s\n",
+		 IMG_SIZE, f->img[0]);
+	assert_string_equal(out, want);
+	assert_int_equal(cmd(d, "disk add %s,ro,lun=5,serial=SER5", f->img[1]), 0);
+	assert_non_null(strstr(out, "disk: lun=5 "));
+	assert_non_null(strstr(out, " mode=ro direct=0 serial=SER5 "));
+	assert_int_equal(cmd(d, "disk list"), 0);
+	assert_int_equal(lines(out), 2);
+
+	/* each mistake: one line, and the list as it was */
+	assert_int_equal(cmd(d, "disk add %s,lun=5", f->img[0]), -1);
+	snprintf(want, sizeof(want), "lun 5 is already in use by '%s'", f->img[1]);
+	assert_string_equal(err, want);
+	assert_int_equal(cmd(d, "disk add /nonexistent/disk.img"), -1);
+	assert_string_equal(err, "cannot open '/nonexistent/disk.img': No such file or directory");
+	assert_int_equal(cmd(d, "disk add %s,lun=64", f->img[0]), -1);
+	assert_string_equal(err, "lun=64: not a LUN 0..63");
+	assert_int_equal(cmd(d, "disk add %s,fast", f->img[0]), -1);
+	assert_string_equal(err, "unknown disk option 'fast' (ro, lun=N, serial=S, direct)");
+	assert_int_equal(cmd(d, "disk add %s,serial=a,serial=b", f->img[0]), -1);
+	assert_string_equal(err, "serial= given twice");
+	assert_int_equal(cmd(d, "disk list"), 0);
+	assert_int_equal(lines(out), 2);
+
+	/* remove */
+	assert_int_equal(cmd(d, "disk remove 5"), 0);
+	assert_int_equal(cmd(d, "disk remove 5"), -1);
+	assert_string_equal(err, "no disk at lun '5'");
+	assert_int_equal(cmd(d, "disk remove 64"), -1);
+	assert_int_equal(cmd(d, "disk remove x"), -1);
+	assert_int_equal(cmd(d, "disk list"), 0);
+	assert_int_equal(lines(out), 1);
+	assert_non_null(strstr(out, "disk: lun=0 "));
+	/* the freed LUN is the lowest free one again */
+	assert_int_equal(cmd(d, "disk add %s", f->img[1]), 0);
+	assert_non_null(strstr(out, "disk: lun=1 "));
+
+	/* usage */
+	assert_int_equal(cmd(d, "disk"), -1);
+	assert_string_equal(err, "usage: disk [--relid N] add FILE[,ro][,lun=N][,serial=S][,direct] | remove LUN | list");
+	assert_int_equal(cmd(d, "disk frob"), -1);
+	assert_int_equal(cmd(d, "disk add"), -1);
+	assert_int_equal(cmd(d, "disk list now"), -1);
+	assert_int_equal(cmd(d, "disk list --relid"), -1);
+	daemon_free(d);
+}
+
+static void test_disk_relid(void **state)
+{
+	struct fx *f = *state;
+	struct vmbusd *d = daemon_new();
+
+	assert_int_equal(offer(d, "storage"), 1);
+	assert_int_equal(offer(d, "test"), 2);
+	assert_int_equal(offer(d, "storage"), 3);
+	assert_int_equal(cmd(d, "disk list"), -1);
+	assert_string_equal(err, "2 storage controllers (relids 1 3): name one with --relid N");
+	assert_int_equal(cmd(d, "disk add %s", f->img[0]), -1);
+	assert_int_equal(cmd(d, "disk --relid 3 add %s", f->img[0]), 0);
+	assert_int_equal(cmd(d, "disk add %s,lun=2 --relid=1", f->img[1]), 0);
+	assert_int_equal(cmd(d, "disk --relid 3 list"), 0);
+	assert_int_equal(lines(out), 1);
+	assert_non_null(strstr(out, f->img[0]));
+	assert_int_equal(cmd(d, "disk list --relid 1"), 0);
+	assert_int_equal(lines(out), 1);
+	assert_non_null(strstr(out, "disk: lun=2 "));
+	assert_int_equal(cmd(d, "disk --relid 2 list"), -1);
+	assert_string_equal(err, "relid 2: not a storage controller");
+	assert_int_equal(cmd(d, "disk --relid 4 list"), -1);
+	assert_int_equal(cmd(d, "disk --relid 0 list"), -1);
+	assert_string_equal(err, "bad relid '0'");
+	/* one controller left: no --relid needed */
+	assert_int_equal(cmd(d, "rescind 1"), 0);
+	assert_int_equal(cmd(d, "disk list"), 0);
+	assert_non_null(strstr(out, f->img[0]));
+	daemon_free(d);
+}
+
+/* The --disk controller, offered: disk list sees what --disk made. */
+static void test_disk_option_listed(void **state)
+{
+	struct fx *f = *state;
+	struct vmbusd *d = daemon_new();
+	uint8_t instance[VMB_GUID_LEN];
+	struct vmbd_conf *conf;
+	const char *e;
+	uint32_t relid;
+	char msg[256];
+	char *argv[] = { "vmbusd", "--ivshmem-socket", "s", "--guest-ram", "r",
+			 "--control", "c", "--disk", f->spec[0], "--disk",
+			 f->img[1] };
+
+	snprintf(f->spec[0], sizeof(f->spec[0]), "%s,ro,lun=7,serial=S7",
+		 f->img[0]);
+	assert_int_equal(vmbusd_parse_options(11, argv, &f->o), 0);
+	assert_int_equal(vmbusd_cmdline_conf(&f->o, 0, &conf, msg, sizeof(msg)), 0);
+	assert_int_equal(vmbusd_offer_conf(d, f->o.offers[0].be, conf, &relid,
+					   instance, &e), 0);
+	assert_int_equal(cmd(d, "disk list"), 0);
+	assert_int_equal(lines(out), 2);
+	/* LUN order: the second --disk took the lowest free, 0 */
+	assert_int_equal(strncmp(out, "disk: lun=0 ", 12), 0);
+	assert_non_null(strstr(out, "\ndisk: lun=7 size=1048576 mode=ro direct=0 serial=S7 "));
+	daemon_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +422,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_disk_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_offer_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_relid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_option_listed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
