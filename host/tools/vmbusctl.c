@@ -30,7 +30,8 @@ static void usage(FILE *f)
 "  status                   connection state, counters, channels (state offered|open|\n"
 "                           rescinding; open ones with rx_pkts= tx_pkts= rx_bytes=\n"
 "                           tx_bytes= doorbells= interrupts= ring_full= ... vector=\n"
-"                           (signalled vector) retargets=; every one ends sub=N:\n"
+"                           (signalled vector) retargets=, then the class's own,\n"
+"                           tagged (stor_requests= ...); every one ends sub=N:\n"
 "                           0 for a primary, 1.. for a sub-channel)\n"
 "  classes                  the device classes vmbusd serves: name, class GUID, what\n"
 "                           it does\n"
@@ -44,7 +45,7 @@ static void usage(FILE *f)
 "                           unknown-completion, gpadl-unknown); after ring-* the\n"
 "                           guest must mark the channel broken and close it\n"
 "  help                     list every command vmbusd knows, the device classes'\n"
-"                           own included\n");
+"                           own included (such as disk add|remove|list)\n");
 }
 
 int main(int argc, char **argv)
