@@ -69,6 +69,7 @@ int vmb_chan_send_gpa(struct vmb_channel *chan, u64 trans_id,
 int vmb_chan_recv(struct vmb_channel *chan, struct vmb_pkt *pkt, void *buf,
 		  u32 buflen);
 bool vmb_chan_broken(struct vmb_channel *chan);
+bool vmb_chan_rescinded(struct vmb_channel *chan);
 
 /* Signal this channel on another vCPU from now on. */
 int vmb_chan_set_target(struct vmb_channel *chan, u32 vcpu);

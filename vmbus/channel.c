@@ -49,6 +49,16 @@ bool vmb_chan_broken(struct vmb_channel *chan)
 }
 EXPORT_SYMBOL_GPL(vmb_chan_broken);
 
+/*
+ * Whether the host has rescinded the channel: it answers nothing sent on
+ * it any more, so a driver's remove need not wait for outstanding requests.
+ */
+bool vmb_chan_rescinded(struct vmb_channel *chan)
+{
+	return READ_ONCE(chan->state) == VMB_CHAN_RESCINDED;
+}
+EXPORT_SYMBOL_GPL(vmb_chan_rescinded);
+
 static void vmb_chan_signal(struct vmb_channel *chan)
 {
 	struct vmb_transport *t = chan->conn->transport;
