@@ -64,7 +64,47 @@ wait_for 10 test -L "/sys/bus/vmb/devices/$first/driver"
 dmesg | grep "$first: probe" | tail -n 1 | sed 's/^\[ *[0-9.]*\] //'
 echo "devices now: $(ls /sys/bus/vmb/devices | wc -l)"
 
+section "a disk: storvsc, a SCSI host whose queues are channels"
+wait_for 20 disk_of_lun 0
+settle
+D0=$(disk_of_lun 0)
+echo "/dev/$D0: $(($(cat /sys/block/$D0/size) / 2048)) MiB, LUN 0 of $(basename "$(storage_dev)")"
+/usr/bin/sg_inq /dev/$D0 | grep -E 'Vendor identification|Product identification|Unit serial number'
+echo "wwid (from VPD 0x83): $(cat /sys/block/$D0/device/wwid)"
+echo "blk-mq hardware queues: $(ls /sys/block/$D0/mq | wc -l) (one per vCPU, each on its own channel)"
+run /sbin/mke2fs -q -t ext4 -F /dev/$D0
+modprobe ext4
+modprobe crc32c_generic 2>/dev/null
+mkdir -p /mnt
+run mount -t ext4 /dev/$D0 /mnt
+run dd if=/dev/urandom of=/mnt/data bs=1M count=32 status=none
+sum=$(sha256sum </mnt/data | cut -c1-16)
+echo "wrote 32 MiB, sha256 $sum..."
+
+section "a flush: sync sends SYNCHRONIZE CACHE, the host fdatasyncs before it answers"
+flushes() { hostctl disk list | sed -n "s/.*lun=$1 .* flushes=\([0-9]*\).*/\1/p"; }
+f0=$(flushes 0)
+run sync
+echo "host-side flushes on LUN 0: $f0 before sync, $(flushes 0) after"
+run umount /mnt
+echo 3 >/proc/sys/vm/drop_caches
+run mount -t ext4 /dev/$D0 /mnt
+again=$(sha256sum </mnt/data | cut -c1-16)
+echo "after unmount, dropped caches and mount: sha256 $again... ($([ "$again" = "$sum" ] && echo match || echo MISMATCH))"
+[ "$again" = "$sum" ] || fail "the file changed across a remount"
+
+section "hot add: the host adds a second disk while the guest runs"
+t0=$(cut -d' ' -f1 /proc/uptime)
+run hostctl disk add "$(spare_disk 0),serial=DEMO0002"
+wait_for 5 disk_of_lun 1
+echo "LUN 1 is /dev/$(disk_of_lun 1), $(($(cat /sys/block/$(disk_of_lun 1)/size) / 2048)) MiB, $(awk -v a="$t0" '{ printf "%.1f", $1 - a }' /proc/uptime) s after the command"
+echo "the host's disks (vmbusctl disk list):"
+hostctl disk list | sed 's/ path=.*//'
+echo "storvsc's queues (debugfs):"
+cat /sys/kernel/debug/storvsc/*/queues
+run umount /mnt
+
 section "unload: every device removed, unload handshake with the host"
 settle
-run rmmod vmb_testdrv vmb_echo_test vmbus
+run rmmod storvsc vmb_testdrv vmb_echo_test vmbus
 hostctl status | head -n 4
