@@ -76,6 +76,7 @@ struct stor_ctl {
 	struct stor_chan *chan[STOR_MAX_CHANS];	/* open channels */
 	struct stor_chan *primary;	/* the first opened; does the init */
 	bool ready;			/* the primary finished init */
+	uint32_t version;		/* negotiated by the primary; 0: none yet */
 	unsigned int drop;		/* fault: ignore this many more SRBs */
 	enum stor_bad bad;
 };
@@ -108,6 +109,15 @@ struct stor_chan {
 	struct stor_stats st;
 	struct stor_req req[STOR_QUEUE_DEPTH];
 	uint8_t buf[SCSI_BUF_MAX];	/* parameter data in and out */
+};
+
+/* One guest message: storage_packet()'s copy, its size checked. */
+union stor_msg {
+	struct vmb_stor_hdr hdr;
+	struct vmb_stor_version ver;
+	struct vmb_stor_properties props;
+	struct vmb_stor_subchannels subs;
+	struct vmb_stor_srb_msg srb;
 };
 
 static void disk_put(struct stor_disk *d)
@@ -906,38 +916,22 @@ static bool zero(const void *p, size_t n)
 
 /* BEGIN_INIT, QUERY_VERSION, QUERY_PROPERTIES, END_INIT. */
 static void init_msg(struct stor_chan *sc, const struct ring_pkt *pkt,
-		     uint32_t type)
+		     union stor_msg *m)
 {
-	union {
-		struct vmb_stor_hdr hdr;
-		struct vmb_stor_version v;
-		struct vmb_stor_properties p;
-	} m;
-	static const uint32_t size[] = {
-		[VMB_STOR_BEGIN_INIT] = sizeof(struct vmb_stor_hdr),
-		[VMB_STOR_QUERY_VERSION] = sizeof(struct vmb_stor_version),
-		[VMB_STOR_QUERY_PROPERTIES] = sizeof(struct vmb_stor_properties),
-		[VMB_STOR_END_INIT] = sizeof(struct vmb_stor_hdr),
-	};
 	static const enum stor_init need[] = {
 		[VMB_STOR_BEGIN_INIT] = STOR_INIT_NONE,
 		[VMB_STOR_QUERY_VERSION] = STOR_INIT_BEGUN,
 		[VMB_STOR_QUERY_PROPERTIES] = STOR_INIT_VERSIONED,
 		[VMB_STOR_END_INIT] = STOR_INIT_VERSIONED,
 	};
-	uint32_t len = pkt->payload_len, status = VMB_STOR_S_OK;
-	bool body_ok;
+	uint32_t type = le32toh(m->hdr.type), len = pkt->payload_len;
+	uint32_t status = VMB_STOR_S_OK, v;
 
-	memset(&m, 0, sizeof(m));
-	memcpy(&m, pkt->payload, len < sizeof(m) ? len : sizeof(m));
 	/* every body is reserved zero but QUERY_VERSION's proposal */
-	body_ok = type == VMB_STOR_QUERY_VERSION ? !m.v.reserved :
-		zero((uint8_t *)&m + sizeof(m.hdr), sizeof(m) - sizeof(m.hdr));
-	if (pkt->type != VMB_PKT_INBAND || len != size[type] || m.hdr.status ||
-	    !body_ok) {
-		status = VMB_STOR_S_INVALID;
-		len = sizeof(m.hdr);
-		goto out;
+	if (type == VMB_STOR_QUERY_VERSION ? m->ver.reserved != 0 :
+	    !zero((uint8_t *)m + sizeof(m->hdr), len - sizeof(m->hdr))) {
+		reply(sc, pkt->trans_id, m, sizeof(m->hdr), VMB_STOR_S_INVALID);
+		return;
 	}
 	if (sc->ctl->primary != sc || sc->init != need[type]) {
 		status = VMB_STOR_S_BAD_STATE;
@@ -948,18 +942,21 @@ static void init_msg(struct stor_chan *sc, const struct ring_pkt *pkt,
 		sc->init = STOR_INIT_BEGUN;
 		break;
 	case VMB_STOR_QUERY_VERSION:
-		if (le32toh(m.v.version) != VMB_STOR_VERSION_1_0)
-			status = VMB_STOR_S_UNSUPPORTED_VERSION;
-		else
+		v = le32toh(m->ver.version);
+		if (v == VMB_STOR_VERSION_1_0) {
 			sc->init = STOR_INIT_VERSIONED;
-		m.v.version = htole32(VMB_STOR_VERSION_CURRENT);
+			sc->ctl->version = v;
+		} else {
+			status = VMB_STOR_S_UNSUPPORTED_VERSION;
+			m->ver.version = htole32(VMB_STOR_VERSION_CURRENT);
+		}
 		break;
 	case VMB_STOR_QUERY_PROPERTIES:
-		m.p.max_transfer_bytes = htole32(STOR_MAX_TRANSFER);
-		m.p.queue_depth = htole32(STOR_QUEUE_DEPTH);
-		m.p.max_subchannels = htole16(STOR_MAX_SUBCHANNELS);
-		m.p.max_luns = htole16(STOR_MAX_LUNS);
-		m.p.flags = htole32(VMB_STOR_F_UNMAP | VMB_STOR_F_FUA);
+		m->props.max_transfer_bytes = htole32(STOR_MAX_TRANSFER);
+		m->props.queue_depth = htole32(STOR_QUEUE_DEPTH);
+		m->props.max_subchannels = htole16(STOR_MAX_SUBCHANNELS);
+		m->props.max_luns = htole16(STOR_MAX_LUNS);
+		m->props.flags = htole32(VMB_STOR_F_UNMAP | VMB_STOR_F_FUA);
 		break;
 	case VMB_STOR_END_INIT:
 		sc->init = STOR_INIT_DONE;
@@ -969,74 +966,108 @@ static void init_msg(struct stor_chan *sc, const struct ring_pkt *pkt,
 		break;
 	}
 out:
-	reply(sc, pkt->trans_id, &m, len, status);
+	reply(sc, pkt->trans_id, m, len, status);
 }
 
 /* CREATE_SUBCHANNELS: its body is a count, checked here. */
-static void create_subchannels(struct stor_chan *sc, const struct ring_pkt *pkt)
+static void create_subchannels(struct stor_chan *sc, const struct ring_pkt *pkt,
+			       union stor_msg *msg)
 {
-	struct vmb_stor_subchannels m;
+	struct vmb_stor_subchannels *m = &msg->subs;
 	uint32_t status = VMB_STOR_S_OK;
-	uint16_t count;
+	uint16_t count = le16toh(m->count);
 
-	memset(&m, 0, sizeof(m));
-	memcpy(&m, pkt->payload,
-	       pkt->payload_len < sizeof(m) ? pkt->payload_len : sizeof(m));
-	count = le16toh(m.count);
-	if (pkt->type != VMB_PKT_INBAND || pkt->payload_len != sizeof(m) ||
-	    m.hdr.status || m.reserved0 || m.reserved1 || !count ||
+	if (m->reserved0 || m->reserved1 || !count ||
 	    count > STOR_MAX_SUBCHANNELS)
 		status = VMB_STOR_S_INVALID;
 	else if (sc->ctl->primary != sc || sc->init != STOR_INIT_VERSIONED)
 		status = VMB_STOR_S_BAD_STATE;
-	reply(sc, pkt->trans_id, &m,
-	      pkt->payload_len == sizeof(m) ? sizeof(m) : sizeof(m.hdr), status);
+	reply(sc, pkt->trans_id, m, sizeof(*m), status);
 }
+
+static void srb_msg(struct stor_chan *sc, const struct ring_pkt *pkt,
+		    union stor_msg *m)
+{
+	execute_srb(sc, pkt, &m->srb);
+}
+
+/* ------------------------------------------------------------------ */
+/* Dispatch                                                            */
+
+/*
+ * What the guest may send, by type: the exact payload size, the protocol
+ * version that introduced it, whether it may come as GPA_RANGE, and
+ * whether a refusal is answered in the message's full size (with a zero
+ * body) rather than as a bare header.  storage_packet() checks all of it,
+ * and that hdr.status is 0, on its own copy before a handler runs.
+ */
+struct stor_rule {
+	uint32_t len;
+	uint32_t version;		/* 0: any, before negotiation too */
+	bool gpa;
+	bool full_refusal;
+	void (*handle)(struct stor_chan *sc, const struct ring_pkt *pkt,
+		       union stor_msg *m);
+};
+
+static const struct stor_rule stor_rules[] = {
+	[VMB_STOR_BEGIN_INIT] = { sizeof(struct vmb_stor_hdr), 0, false, false,
+				  init_msg },
+	[VMB_STOR_QUERY_VERSION] = { sizeof(struct vmb_stor_version), 0,
+				     false, false, init_msg },
+	[VMB_STOR_QUERY_PROPERTIES] = { sizeof(struct vmb_stor_properties), 0,
+					false, false, init_msg },
+	[VMB_STOR_CREATE_SUBCHANNELS] = { sizeof(struct vmb_stor_subchannels),
+					  0, false, false, create_subchannels },
+	[VMB_STOR_END_INIT] = { sizeof(struct vmb_stor_hdr), 0, false, false,
+				init_msg },
+	[VMB_STOR_EXECUTE_SRB] = { sizeof(struct vmb_stor_srb_msg), 0, true,
+				   true, srb_msg },
+	/* LUNS_CHANGED flows host to guest: no rule */
+};
 
 static void storage_packet(struct channel *ch, const struct ring_pkt *pkt)
 {
 	struct stor_chan *sc = ch->be_priv;
-	struct vmb_stor_srb_msg m;
-	struct vmb_stor_hdr h;
+	const struct stor_rule *r = NULL;
+	union stor_msg m;
 	uint32_t type;
 
 	if (pkt->type != VMB_PKT_INBAND && pkt->type != VMB_PKT_GPA_RANGE) {
 		channel_set_broken(ch, "storage: packet neither INBAND nor GPA_RANGE");
 		return;
 	}
-	if (pkt->payload_len < sizeof(h)) {
+	if (pkt->payload_len < sizeof(m.hdr)) {
 		channel_set_broken(ch, "storage: message shorter than its header");
 		return;
 	}
-	memcpy(&h, pkt->payload, sizeof(h));
-	type = le32toh(h.type);
 	sc->ctl = ctl_of(ch);
-	if (type == VMB_STOR_EXECUTE_SRB) {
-		if (pkt->payload_len != sizeof(m) || h.status) {
-			/* answered in the SRB's shape, with nothing in it */
-			memset(&m, 0, sizeof(m));
-			m.hdr = h;
-			reply(sc, pkt->trans_id, &m, sizeof(m),
-			      VMB_STOR_S_INVALID);
+	memset(&m, 0, sizeof(m));
+	memcpy(&m.hdr, pkt->payload, sizeof(m.hdr));
+	type = le32toh(m.hdr.type);
+	if (type < sizeof(stor_rules) / sizeof(stor_rules[0]) &&
+	    stor_rules[type].handle)
+		r = &stor_rules[type];
+	/* unknown, flowing the other way, or not in the version in use */
+	if (!r || (r->version && sc->ctl->version < r->version)) {
+		reply(sc, pkt->trans_id, &m.hdr, sizeof(m.hdr),
+		      VMB_STOR_S_INVALID);
+		return;
+	}
+	if (pkt->payload_len != r->len || m.hdr.status ||
+	    (pkt->type == VMB_PKT_GPA_RANGE && !r->gpa)) {
+		if (type == VMB_STOR_EXECUTE_SRB) {
 			sc->st.requests++;
 			sc->st.errors++;
-			return;
 		}
-		memcpy(&m, pkt->payload, sizeof(m));
-		execute_srb(sc, pkt, &m);
+		m.hdr.status = 0;
+		reply(sc, pkt->trans_id, &m,
+		      r->full_refusal ? r->len : sizeof(m.hdr),
+		      VMB_STOR_S_INVALID);
 		return;
 	}
-	if (type == VMB_STOR_CREATE_SUBCHANNELS) {
-		create_subchannels(sc, pkt);
-		return;
-	}
-	if (type == VMB_STOR_BEGIN_INIT || type == VMB_STOR_QUERY_VERSION ||
-	    type == VMB_STOR_QUERY_PROPERTIES || type == VMB_STOR_END_INIT) {
-		init_msg(sc, pkt, type);
-		return;
-	}
-	/* unknown, or LUNS_CHANGED (which flows the other way) */
-	reply(sc, pkt->trans_id, &h, sizeof(h), VMB_STOR_S_INVALID);
+	memcpy(&m, pkt->payload, r->len);
+	r->handle(sc, pkt, &m);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1112,6 +1143,7 @@ static void storage_close(struct channel *ch)
 	if (c->primary == sc) {
 		c->primary = NULL;
 		c->ready = false;
+		c->version = 0;
 	}
 	ch->be_priv = NULL;
 	free(sc);
