@@ -15,7 +15,9 @@
  * Init (primary channel only): BEGIN_INIT, QUERY_VERSION (walk down until
  * the host says OK), QUERY_PROPERTIES, optionally CREATE_SUBCHANNELS (then
  * the bus's REQUEST_SUBCHANNELS), END_INIT.  Then EXECUTE_SRB on any of the
- * device's channels.  Supports sub-channels.
+ * device's channels, and from version 1.1 TASK_MANAGEMENT (abort one SRB,
+ * or every SRB of a LUN, on the channel it is sent on).  Supports
+ * sub-channels.
  */
 #ifndef VMB_STORAGE_H
 #define VMB_STORAGE_H
@@ -36,7 +38,8 @@ VMB_CLASS_STORAGE_GUID(VMB_GUID_CHECK);
 /* Storage protocol versions, major << 16 | minor, negotiated by QUERY_VERSION. */
 #define VMB_STOR_VERSION(major, minor)	((major) << 16 | (minor))
 #define VMB_STOR_VERSION_1_0		VMB_STOR_VERSION(1, 0)
-#define VMB_STOR_VERSION_CURRENT	VMB_STOR_VERSION_1_0
+#define VMB_STOR_VERSION_1_1		VMB_STOR_VERSION(1, 1)	/* + TASK_MANAGEMENT */
+#define VMB_STOR_VERSION_CURRENT	VMB_STOR_VERSION_1_1
 
 /* Limits of version 1.0. */
 #define VMB_STOR_CDB_MAX	16	/* bytes of CDB in an SRB */
@@ -52,6 +55,7 @@ enum {
 	VMB_STOR_END_INIT		= 5,	/* guest -> host, hdr only */
 	VMB_STOR_EXECUTE_SRB		= 6,	/* guest -> host, vmb_stor_srb_msg */
 	VMB_STOR_LUNS_CHANGED		= 7,	/* host -> guest, hdr only, INBAND */
+	VMB_STOR_TASK_MANAGEMENT	= 8,	/* guest -> host, vmb_stor_task_mgmt; 1.1 */
 };
 
 /*
@@ -194,5 +198,47 @@ struct vmb_stor_srb_msg {
 VMB_ASSERT_SIZE(struct vmb_stor_srb_msg, 136);
 VMB_ASSERT_OFFSET(struct vmb_stor_srb_msg, hdr, 0);
 VMB_ASSERT_OFFSET(struct vmb_stor_srb_msg, srb, 8);
+
+/* vmb_stor_task_mgmt.function */
+enum {
+	VMB_STOR_TM_ABORT_TASK	= 1,	/* the SRB whose trans_id is tag, of lun */
+	VMB_STOR_TM_LUN_RESET	= 2,	/* every SRB of lun; tag 0 */
+};
+
+/* vmb_stor_task_mgmt.response, in a completion whose hdr.status is OK */
+enum {
+	VMB_STOR_TMR_NONE	= 0,	/* requests; completions that are not OK */
+	VMB_STOR_TMR_ABORTED	= 1,	/* count SRBs stopped; none was completed */
+	VMB_STOR_TMR_NOT_FOUND	= 2,	/* the host held no such SRB */
+	VMB_STOR_TMR_COMPLETED	= 3,	/* finished instead; completions came first */
+};
+
+/*
+ * TASK_MANAGEMENT (version 1.1): always INBAND.  It concerns only SRBs sent
+ * on the channel it is sent on.  When the host answers it (with any
+ * response), it holds none of the SRBs it names: those it had are either
+ * stopped, never to be completed (ABORTED), or finished, their completions
+ * written to the ring before this answer (COMPLETED); it does not touch
+ * their memory again.  NOT_FOUND: it held none (never received, dropped,
+ * or already completed, again before this answer).  In the request the
+ * guest fills function, lun and tag, the rest 0; the host echoes them and
+ * sets response and count (the SRBs stopped or finished).
+ */
+struct vmb_stor_task_mgmt {
+	struct vmb_stor_hdr hdr;
+	__u8 function;			/* VMB_STOR_TM_* */
+	__u8 response;			/* completion: VMB_STOR_TMR_*; 0 in the request */
+	__le16 lun;			/* < max_luns */
+	__le32 count;			/* completion: SRBs concerned; 0 in the request */
+	__le64 tag;			/* ABORT_TASK: the SRB's trans_id; else 0 */
+};
+
+VMB_ASSERT_SIZE(struct vmb_stor_task_mgmt, 24);
+VMB_ASSERT_OFFSET(struct vmb_stor_task_mgmt, hdr, 0);
+VMB_ASSERT_OFFSET(struct vmb_stor_task_mgmt, function, 8);
+VMB_ASSERT_OFFSET(struct vmb_stor_task_mgmt, response, 9);
+VMB_ASSERT_OFFSET(struct vmb_stor_task_mgmt, lun, 10);
+VMB_ASSERT_OFFSET(struct vmb_stor_task_mgmt, count, 12);
+VMB_ASSERT_OFFSET(struct vmb_stor_task_mgmt, tag, 16);
 
 #endif /* VMB_STORAGE_H */

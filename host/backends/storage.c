@@ -118,6 +118,7 @@ union stor_msg {
 	struct vmb_stor_properties props;
 	struct vmb_stor_subchannels subs;
 	struct vmb_stor_srb_msg srb;
+	struct vmb_stor_task_mgmt tm;
 };
 
 static void disk_put(struct stor_disk *d)
@@ -875,7 +876,7 @@ static void io_done(struct stor_chan *sc, struct io_uring_cqe *cqe, bool send)
 	} else if (rq->res.action == SCSI_ACT_WRITE) {
 		sc->st.write_bytes += rq->expect;
 	}
-	if (!send) {			/* the channel is closing */
+	if (!send) {		/* the channel is closing, or rq was aborted */
 		disk_put(rq->disk);
 		rq->disk = NULL;
 		rq->used = false;
@@ -902,6 +903,69 @@ static void ring_ready(struct evl *loop, int fd, uint32_t events, void *arg)
 }
 
 /* ------------------------------------------------------------------ */
+/* Task management                                                     */
+
+/*
+ * Ends rq without a completion: every used slot has its I/O in the ring,
+ * so wait for that I/O's CQE, completing the others that arrive first as
+ * usual (their completions go out before the abort's answer).  Returns 0,
+ * or -1 if the ring failed; the channel is then broken, as the guest
+ * cannot be told that the SRB's memory is no longer in use.
+ */
+static int abort_req(struct stor_chan *sc, struct stor_req *rq)
+{
+	uint64_t slot = (uint64_t)(rq - sc->req);
+	struct io_uring_cqe *cqe;
+
+	while (rq->used) {
+		if (io_uring_wait_cqe(&sc->ring, &cqe) < 0) {
+			channel_set_broken(sc->ch, "storage: io_uring failed during an abort");
+			return -1;
+		}
+		io_done(sc, cqe, io_uring_cqe_get_data64(cqe) != slot);
+		io_uring_cqe_seen(&sc->ring, cqe);
+	}
+	return 0;
+}
+
+/*
+ * TASK_MANAGEMENT: stop the SRBs of this channel it names, then answer.
+ * SRBs the host dropped (fault drop) are not held, so they are NOT_FOUND.
+ */
+static void task_mgmt(struct stor_chan *sc, const struct ring_pkt *pkt,
+		      union stor_msg *msg)
+{
+	struct vmb_stor_task_mgmt *m = &msg->tm;
+	uint32_t status = VMB_STOR_S_OK, n = 0;
+	uint16_t lun = le16toh(m->lun);
+	uint64_t tag = le64toh(m->tag);
+	struct stor_req *rq;
+	unsigned int i;
+
+	if (m->response || m->count || lun >= STOR_MAX_LUNS ||
+	    (m->function != VMB_STOR_TM_ABORT_TASK &&
+	     m->function != VMB_STOR_TM_LUN_RESET) ||
+	    (m->function == VMB_STOR_TM_LUN_RESET && tag))
+		status = VMB_STOR_S_INVALID;
+	else if (!sc->ctl->ready)
+		status = VMB_STOR_S_BAD_STATE;
+	for (i = 0; status == VMB_STOR_S_OK && i < STOR_QUEUE_DEPTH; i++) {
+		rq = &sc->req[i];
+		if (!rq->used || le16toh(rq->msg.srb.lun) != lun ||
+		    (m->function == VMB_STOR_TM_ABORT_TASK &&
+		     rq->trans_id != tag))
+			continue;
+		if (abort_req(sc, rq) < 0)
+			return;
+		n++;
+	}
+	m->response = status != VMB_STOR_S_OK ? VMB_STOR_TMR_NONE :
+		n ? VMB_STOR_TMR_ABORTED : VMB_STOR_TMR_NOT_FOUND;
+	m->count = htole32(n);
+	reply(sc, pkt->trans_id, m, sizeof(*m), status);
+}
+
+/* ------------------------------------------------------------------ */
 /* Init messages                                                       */
 
 static bool zero(const void *p, size_t n)
@@ -912,6 +976,11 @@ static bool zero(const void *p, size_t n)
 		if (*b++)
 			return false;
 	return true;
+}
+
+static bool version_known(uint32_t v)
+{
+	return v == VMB_STOR_VERSION_1_0 || v == VMB_STOR_VERSION_1_1;
 }
 
 /* BEGIN_INIT, QUERY_VERSION, QUERY_PROPERTIES, END_INIT. */
@@ -943,7 +1012,7 @@ static void init_msg(struct stor_chan *sc, const struct ring_pkt *pkt,
 		break;
 	case VMB_STOR_QUERY_VERSION:
 		v = le32toh(m->ver.version);
-		if (v == VMB_STOR_VERSION_1_0) {
+		if (version_known(v)) {
 			sc->init = STOR_INIT_VERSIONED;
 			sc->ctl->version = v;
 		} else {
@@ -1024,6 +1093,9 @@ static const struct stor_rule stor_rules[] = {
 	[VMB_STOR_EXECUTE_SRB] = { sizeof(struct vmb_stor_srb_msg), 0, true,
 				   true, srb_msg },
 	/* LUNS_CHANGED flows host to guest: no rule */
+	[VMB_STOR_TASK_MANAGEMENT] = { sizeof(struct vmb_stor_task_mgmt),
+				       VMB_STOR_VERSION_1_1, false, true,
+				       task_mgmt },
 };
 
 static void storage_packet(struct channel *ch, const struct ring_pkt *pkt)

@@ -281,7 +281,7 @@ static void test_init_sequence(void **state)
 	/* version walk-down */
 	assert_int_equal(request(f, 4, &v, sizeof(v), &v, sizeof(v)),
 			 VMB_STOR_S_UNSUPPORTED_VERSION);
-	assert_int_equal(le32toh(v.version), VMB_STOR_VERSION_1_0);
+	assert_int_equal(le32toh(v.version), VMB_STOR_VERSION_CURRENT);
 	v.hdr.status = 0;			/* the answer's, not a request's */
 	v.reserved = htole32(1);
 	assert_int_equal(request(f, 5, &v, sizeof(v), NULL, 0), VMB_STOR_S_INVALID);
