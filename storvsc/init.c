@@ -17,6 +17,7 @@
 
 /* The versions we speak, highest first. */
 static const u32 storvsc_versions[] = {
+	VMB_STOR_VERSION_1_1,		/* TASK_MANAGEMENT */
 	VMB_STOR_VERSION_1_0,
 };
 
@@ -144,6 +145,8 @@ static int storvsc_negotiate(struct storvsc_ctrl *ctrl,
 			return ret;
 		if (ret == VMB_STOR_S_OK) {
 			ctrl->version = storvsc_versions[i];
+			/* a 1.0 host must never see a TASK_MANAGEMENT */
+			ctrl->tm = ctrl->version >= VMB_STOR_VERSION_1_1;
 			return 0;
 		}
 		if (ret != VMB_STOR_S_UNSUPPORTED_VERSION) {

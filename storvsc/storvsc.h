@@ -99,6 +99,7 @@ struct storvsc_ctrl {
 	u32 max_luns;
 	u32 host_flags;			/* VMB_STOR_F_* */
 	u32 max_subchannels;
+	bool tm;			/* version >= 1.1: TASK_MANAGEMENT */
 
 	u32 nr_queues;
 	struct storvsc_queue *queues;
