@@ -31,6 +31,7 @@ static vmb_compat_sht_qual(const) struct scsi_host_template storvsc_sht = {
 	.queuecommand		= storvsc_queuecommand,
 	.eh_timed_out		= storvsc_eh_timed_out,
 	.eh_abort_handler	= storvsc_eh_abort,
+	.eh_device_reset_handler = storvsc_eh_device_reset,
 	.eh_host_reset_handler	= storvsc_eh_host_reset,
 	.change_queue_depth	= scsi_change_queue_depth,
 	.this_id		= -1,
@@ -132,6 +133,7 @@ static int storvsc_probe(struct vmb_device *vdev,
 	ctrl->shost = shost;
 	ctrl->vdev = vdev;
 	mutex_init(&ctrl->kill_lock);
+	mutex_init(&ctrl->tm_lock);
 	init_waitqueue_head(&ctrl->drain_wq);
 	INIT_WORK(&ctrl->scan_work, storvsc_scan_work);
 	INIT_WORK(&ctrl->dead_work, storvsc_dead_work);
@@ -170,10 +172,11 @@ static int storvsc_probe(struct vmb_device *vdev,
 	dev_set_drvdata(dev, ctrl);
 	storvsc_set_targets(ctrl);
 	storvsc_debugfs_add(ctrl);
-	dev_info(dev, "protocol %u.%u, %u queue(s) of depth %u, max transfer %u, %u LUN(s)%s\n",
+	dev_info(dev, "protocol %u.%u, %u queue(s) of depth %u, max transfer %u, %u LUN(s)%s%s\n",
 		 ctrl->version >> 16, ctrl->version & 0xffff, ctrl->nr_queues,
 		 shost->can_queue, ctrl->max_transfer, ctrl->max_luns,
-		 ctrl->direct_send ? "" : ", deferred sends");
+		 ctrl->direct_send ? "" : ", deferred sends",
+		 ctrl->tm ? "" : ", no abort");
 	set_bit(STORVSC_F_READY, &ctrl->flags);
 	scsi_scan_host(shost);
 	return 0;
