@@ -12,6 +12,8 @@
 #   make style                checkpatch --strict and sparse on kernel code
 #   make bench-channel        channel micro-benchmark in a guest (docs/performance.md);
 #                             options via BENCH_ARGS="--kernel 6.12 --runs 3"
+#   make bench-storage        fio on our disk against virtio-blk and virtio-scsi
+#                             (docs/performance.md); BENCH_ARGS="--kernel 6.1 --quick"
 #   make install              modules_install for KVER
 #   make dkms-install         register and build with DKMS
 #   make clean
@@ -28,7 +30,7 @@ KDIR ?= $(firstword $(wildcard $(CURDIR)/.cache/kernels/$(KVER)/lib/modules/$(KV
 KBUILD_ARGS = -C $(KDIR) M=$(CURDIR) W=1 $(if $(VMB_TESTS),VMB_TESTS=1)
 
 .PHONY: all module host test check style install dkms-install clean check-kdir bench-channel \
-	print-dkms-files
+	bench-storage print-dkms-files
 
 # What the DKMS package ships (tests/host/dkms.sh builds exactly these).
 DKMS_FILES := Kbuild Makefile dkms.conf vmbus storvsc include compat
@@ -67,6 +69,9 @@ style:
 
 bench-channel:
 	scripts/bench-channel $(BENCH_ARGS)
+
+bench-storage:
+	scripts/bench-storage $(BENCH_ARGS)
 
 install: check-kdir
 	$(MAKE) $(KBUILD_ARGS) modules_install
