@@ -332,7 +332,8 @@ set style fill solid 0.85 border -1
 set boxwidth 0.9
 set grid ytics
 set yrange [0:*]
-set key top right
+set key inside top right
+set offsets 0, 0, graph 0.3, 0
 set xtics rotate by -20
 set title '4 KiB: IOPS (higher is better)'
 plot '%(iops)s' using 2:xtic(1) title 'ours', '' using 3 title 'virtio-blk', '' using 4 title 'virtio-scsi'
