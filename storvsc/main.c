@@ -198,9 +198,10 @@ out_put_host:
 }
 
 /*
- * Also the rescind path: a host that still answers gets its SYNCHRONIZE
- * CACHEs; one that does not is given a few seconds for what is in flight,
- * then everything fails and removal does not wait for it.
+ * Also the rescind path.  On an unbind the host still answers: the disks
+ * get their SYNCHRONIZE CACHEs, and what is in flight gets a few seconds
+ * before everything fails.  A rescinded controller answers nothing more:
+ * its I/O fails at once, and removal does not wait for it.
  */
 static void storvsc_remove(struct vmb_device *vdev)
 {
@@ -211,7 +212,9 @@ static void storvsc_remove(struct vmb_device *vdev)
 	set_bit(STORVSC_F_REMOVING, &ctrl->flags);
 	clear_bit(STORVSC_F_READY, &ctrl->flags);
 	cancel_work_sync(&ctrl->scan_work);
-	if (!storvsc_drain(ctrl, STORVSC_REMOVE_DRAIN))
+	if (vmb_chan_rescinded(vdev->channel))
+		storvsc_kill(ctrl, "rescinded by the host");
+	else if (!storvsc_drain(ctrl, STORVSC_REMOVE_DRAIN))
 		storvsc_kill(ctrl, "removed with I/O the host does not answer");
 	scsi_remove_host(shost);
 	storvsc_kill(ctrl, NULL);
