@@ -1,5 +1,5 @@
 #!/bin/sh
-# vm-args: --cpus 2 --disk new:128M,serial=VMBHP0000 --spare-disk new:64M --extra-modules sd_mod --bin /usr/bin/fio
+# vm-args: --cpus 2 --timeout 900 --disk new:128M,serial=VMBHP0000 --spare-disk new:64M --extra-modules sd_mod --bin /usr/bin/fio
 #
 #   hostctl disk add / disk remove ==> LUNS_CHANGED ==> storvsc rescans
 #   hostctl rescind (the controller) during fio ==> storvsc's remove
