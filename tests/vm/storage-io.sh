@@ -1,5 +1,5 @@
 #!/bin/sh
-# vm-args: --cpus 2 --mem 768M --disk new:640M,serial=VMBIO0001 --extra-modules sd_mod --extra-modules ext4 --extra-modules crc32c_generic --bin /usr/bin/fio --bin /sbin/mke2fs --bin /usr/sbin/fstrim
+# vm-args: --cpus 2 --timeout 900 --mem 768M --disk new:640M,serial=VMBIO0001 --extra-modules sd_mod --extra-modules ext4 --extra-modules crc32c_generic --bin /usr/bin/fio --bin /sbin/mke2fs --bin /usr/sbin/fstrim
 #
 #   fio (2 jobs, 2 vCPUs, QD 32) ==> storvsc, one blk-mq queue per vCPU ==> vmbusd
 #   ext4 + fstrim ==> UNMAP ==> holes punched in the host's image

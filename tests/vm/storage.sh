@@ -1,5 +1,5 @@
 #!/bin/sh
-# vm-args: --cpus 2 --disk new:512M,serial=VMBTEST0001 --disk new:16M,ro,serial=VMBTEST0002 --extra-modules sd_mod --extra-modules ext4 --extra-modules crc32c_generic --bin /sbin/mke2fs --bin /usr/bin/sg_inq --bin /usr/bin/sg_vpd --bin /usr/bin/sg_raw
+# vm-args: --cpus 2 --timeout 900 --disk new:512M,serial=VMBTEST0001 --disk new:16M,ro,serial=VMBTEST0002 --extra-modules sd_mod --extra-modules ext4 --extra-modules crc32c_generic --bin /sbin/mke2fs --bin /usr/bin/sg_inq --bin /usr/bin/sg_vpd --bin /usr/bin/sg_raw
 #
 #   storvsc.ko (SCSI host, blk-mq) ==GPA ranges==> vmbusd storage ==io_uring==> images
 #   LUN 0: 512 MiB, writable; LUN 1: 16 MiB, read-only
