@@ -68,13 +68,15 @@ settle() {
 	wait_for 20 sh -c "[ \$(cat /run/hotplug.seqnum) -ge $_st_seq ]"
 }
 
-# stall_dump : what every channel is doing, both sides (guest ring headers,
-# host status) and the guest's blocked tasks (sysrq w, into the kernel log).
+# stall_dump : the guest's blocked tasks (sysrq w, into the kernel log), then
+# what every channel is doing, both sides (guest ring headers, host status).
+# The channels come last so that a log cut to its tail still shows them.
 stall_dump() {
 	echo "==== stall dump ===="
+	echo w >/proc/sysrq-trigger 2>/dev/null
+	sleep 1
 	cat /sys/kernel/debug/vmbus/*/channels 2>/dev/null
 	hostctl status 2>/dev/null | grep -E '^(channel|gpadls):'
-	echo w >/proc/sysrq-trigger 2>/dev/null
 	echo "==== end of stall dump ===="
 }
 
