@@ -65,7 +65,7 @@ r=$(cat /sys/kernel/debug/vmb_echo/$E1/result)
 case "$r" in "count $B good $B bad 0 stale 0 send_errors 0 "*) ;; *) fail "$r" ;; esac
 i=$(($(stat $E1 interrupts) - i0))
 log "interrupts for the $B replies: $i"
-[ "$i" -ge 1 ] && [ "$i" -le "$B" ] || fail "$i interrupts for $B replies"
+if [ "$i" -lt 1 ] || [ "$i" -gt "$B" ]; then fail "$i interrupts for $B replies"; fi
 
 for f in tx_packets rx_packets tx_bytes rx_bytes interrupts doorbells ring_full; do
 	log "$E1 $f: $(stat $E1 $f)"
