@@ -179,9 +179,9 @@ static int spec_opt(struct disk_spec *s, const char *key, const char *value,
 		if (s->lun >= 0)
 			return fail(err, "lun= given twice");
 		errno = 0;
-		v = value ? strtoul(value, &end, 10) : 0;
-		if (!value || errno || *end || end == value || value[0] == '-' ||
-		    v >= STOR_MAX_LUNS)
+		v = value && value[0] >= '0' && value[0] <= '9' ?
+			strtoul(value, &end, 10) : STOR_MAX_LUNS;
+		if (v >= STOR_MAX_LUNS || errno || *end)
 			return fail(err, "lun=%s: not a LUN 0..%u",
 				    value ? value : "", STOR_MAX_LUNS - 1);
 		s->lun = (int)v;
@@ -1344,9 +1344,12 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *v)
 	unsigned long long x;
 	char *end;
 
+	/* decimal digits only: no sign, no space, no 0x, no octal 010 == 8 */
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
 	errno = 0;
-	x = strtoull(s, &end, 0);
-	if (errno || *end || end == s || s[0] == '-' || x > max)
+	x = strtoull(s, &end, 10);
+	if (errno || *end || x > max)
 		return -1;
 	*v = x;
 	return 0;

@@ -326,6 +326,11 @@ static void test_disk_commands(void **state)
 	assert_string_equal(err, "cannot open '/nonexistent/disk.img': No such file or directory");
 	assert_int_equal(cmd(d, "disk add %s,lun=64", f->img[0]), -1);
 	assert_string_equal(err, "lun=64: not a LUN 0..63");
+	/* numbers are decimal: not 0x10, not octal (010 would be 8), no sign */
+	assert_int_equal(cmd(d, "disk add %s,lun=0x10", f->img[0]), -1);
+	assert_string_equal(err, "lun=0x10: not a LUN 0..63");
+	assert_int_equal(cmd(d, "disk add %s,lun=+7", f->img[0]), -1);
+	assert_string_equal(err, "lun=+7: not a LUN 0..63");
 	assert_int_equal(cmd(d, "disk add %s,fast", f->img[0]), -1);
 	assert_string_equal(err, "unknown disk option 'fast' (ro, lun=N, serial=S, direct)");
 	assert_int_equal(cmd(d, "disk add %s,serial=a,serial=b", f->img[0]), -1);
@@ -339,6 +344,8 @@ static void test_disk_commands(void **state)
 	assert_string_equal(err, "no disk at lun '5'");
 	assert_int_equal(cmd(d, "disk remove 64"), -1);
 	assert_int_equal(cmd(d, "disk remove x"), -1);
+	assert_int_equal(cmd(d, "disk remove 0x5"), -1);
+	assert_int_equal(cmd(d, "disk remove +5"), -1);
 	assert_int_equal(cmd(d, "disk list"), 0);
 	assert_int_equal(lines(out), 1);
 	assert_non_null(strstr(out, "disk: lun=0 "));
