@@ -152,6 +152,23 @@ fail(const char **err, const char *fmt, ...)
 	return -1;
 }
 
+/* A number 0..max from the command line or a disk option, into *v. */
+static int parse_u64(const char *s, uint64_t max, uint64_t *v)
+{
+	unsigned long long x;
+	char *end;
+
+	/* decimal digits only: no sign, no space, no 0x, no octal 010 == 8 */
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	errno = 0;
+	x = strtoull(s, &end, 10);
+	if (errno || *end || x > max)
+		return -1;
+	*v = x;
+	return 0;
+}
+
 static void spec_init(struct disk_spec *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -162,9 +179,8 @@ static void spec_init(struct disk_spec *s)
 static int spec_opt(struct disk_spec *s, const char *key, const char *value,
 		    const char **err)
 {
-	unsigned long v;
+	uint64_t v;
 	size_t i, n;
-	char *end;
 
 	if (strcmp(key, "ro") == 0 || strcmp(key, "direct") == 0) {
 		if (value)
@@ -178,10 +194,7 @@ static int spec_opt(struct disk_spec *s, const char *key, const char *value,
 	if (strcmp(key, "lun") == 0) {
 		if (s->lun >= 0)
 			return fail(err, "lun= given twice");
-		errno = 0;
-		v = value && value[0] >= '0' && value[0] <= '9' ?
-			strtoul(value, &end, 10) : STOR_MAX_LUNS;
-		if (v >= STOR_MAX_LUNS || errno || *end)
+		if (!value || parse_u64(value, STOR_MAX_LUNS - 1, &v) < 0)
 			return fail(err, "lun=%s: not a LUN 0..%u",
 				    value ? value : "", STOR_MAX_LUNS - 1);
 		s->lun = (int)v;
@@ -1337,22 +1350,6 @@ static void disk_line(struct cmd_reply *r, const struct stor_disk *d)
 		       (unsigned long long)d->st.flushes,
 		       (unsigned long long)d->st.unmaps,
 		       (unsigned long long)d->st.injected, d->path);
-}
-
-static int parse_u64(const char *s, uint64_t max, uint64_t *v)
-{
-	unsigned long long x;
-	char *end;
-
-	/* decimal digits only: no sign, no space, no 0x, no octal 010 == 8 */
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno || *end || x > max)
-		return -1;
-	*v = x;
-	return 0;
 }
 
 #define DISK_USAGE "disk [--relid N] add FILE[,ro][,lun=N][,serial=S][,direct] | remove LUN | list"
