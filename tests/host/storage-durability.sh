@@ -60,6 +60,10 @@ for k in $KERNELS; do
 	done
 	if [ -z "$sum" ]; then
 		echo "FAIL: $k: the guest did not get to its fsync"
+		# the script's own steps and verdict first: a dmesg dump follows
+		# them and would push them out of a short tail
+		grep -E '^(\+ |FAIL|==> )' "$T/out" || true
+		echo "---- the last 40 lines of the console"
 		tail -n 40 "$T/out"
 		fail=1
 		wait "$vm" || true
