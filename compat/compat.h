@@ -68,4 +68,43 @@
 #define vmb_compat_shost_may_block(shost)	((void)(shost), false)
 #endif
 
+/*
+ * 6.8 handed ethtool's get_rxfh() and set_rxfh() a struct
+ * ethtool_rxfh_param (and set_rxfh() an extack); before, the indirection
+ * table, key and hash function were arguments.  A driver writes the older
+ * form,
+ *   int get(struct net_device *, u32 *indir, u8 *key, u8 *hfunc);
+ *   int set(struct net_device *, const u32 *indir, const u8 *key, u8 hfunc);
+ * and VMB_COMPAT_DEFINE_RXFH(name, get, set) defines name_get_compat and
+ * name_set_compat for .get_rxfh and .set_rxfh in the target's form.
+ */
+#ifdef VMB_COMPAT_ETHTOOL_RXFH_PARAM
+#define VMB_COMPAT_DEFINE_RXFH(name, get, set)				\
+static int name##_get_compat(struct net_device *dev,			\
+			     struct ethtool_rxfh_param *p)		\
+{									\
+	return get(dev, p->indir, p->key, &p->hfunc);			\
+}									\
+static int name##_set_compat(struct net_device *dev,			\
+			     struct ethtool_rxfh_param *p,		\
+			     struct netlink_ext_ack *extack)		\
+{									\
+	if (p->input_xfrm && p->input_xfrm != RXH_XFRM_NO_CHANGE)	\
+		return -EOPNOTSUPP;					\
+	return set(dev, p->indir, p->key, p->hfunc);			\
+}
+#else
+#define VMB_COMPAT_DEFINE_RXFH(name, get, set)				\
+static int name##_get_compat(struct net_device *dev, u32 *indir,	\
+			     u8 *key, u8 *hfunc)			\
+{									\
+	return get(dev, indir, key, hfunc);				\
+}									\
+static int name##_set_compat(struct net_device *dev, const u32 *indir,	\
+			     const u8 *key, const u8 hfunc)		\
+{									\
+	return set(dev, indir, key, hfunc);				\
+}
+#endif
+
 #endif /* VMB_COMPAT_H */

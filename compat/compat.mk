@@ -7,6 +7,7 @@
 vmb_compat_root := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 vmb_bus_h := $(srctree)/include/linux/device/bus.h
 vmb_scsi_host_h := $(srctree)/include/scsi/scsi_host.h
+vmb_ethtool_h := $(srctree)/include/linux/ethtool.h
 
 ifneq ($(shell grep -s 'uevent..const struct device \*' $(vmb_bus_h)),)
 vmb_compat_flags += -DVMB_COMPAT_UEVENT_CONST_DEV
@@ -27,6 +28,10 @@ vmb_compat_flags += -DVMB_COMPAT_SCSI_TIMEOUT_ACTION
 endif
 ifneq ($(shell grep -s 'unsigned queuecommand_may_block:1' $(vmb_scsi_host_h)),)
 vmb_compat_flags += -DVMB_COMPAT_QUEUECOMMAND_MAY_BLOCK
+endif
+
+ifneq ($(shell grep -s 'struct ethtool_rxfh_param {' $(vmb_ethtool_h)),)
+vmb_compat_flags += -DVMB_COMPAT_ETHTOOL_RXFH_PARAM
 endif
 
 ccflags-y += -I$(vmb_compat_root)/include $(vmb_compat_flags) \
