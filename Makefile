@@ -33,7 +33,7 @@ KBUILD_ARGS = -C $(KDIR) M=$(CURDIR) W=1 $(if $(VMB_TESTS),VMB_TESTS=1)
 	bench-storage print-dkms-files
 
 # What the DKMS package ships (tests/host/dkms.sh builds exactly these).
-DKMS_FILES := Kbuild Makefile dkms.conf vmbus storvsc include compat
+DKMS_FILES := Kbuild Makefile dkms.conf vmbus storvsc netvsc include compat
 
 print-dkms-files:
 	@echo $(DKMS_FILES)
@@ -87,7 +87,7 @@ dkms-install:
 	dkms install vmbus/$(VERSION) -k $(KVER)
 
 # Not Kbuild's clean: with M= at the top it would sweep .cache/ too.
-KBUILD_DIRS = $(wildcard vmbus tests/kmod)
+KBUILD_DIRS = $(wildcard vmbus storvsc netvsc tests/kmod)
 clean:
 	find $(KBUILD_DIRS) \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
 		-o -name '*.mod.c' -o -name '.*.cmd' -o -name 'modules.order' \) -delete
