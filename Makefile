@@ -14,6 +14,8 @@
 #                             options via BENCH_ARGS="--kernel 6.12 --runs 3"
 #   make bench-storage        fio on our disk against virtio-blk and virtio-scsi
 #                             (docs/performance.md); BENCH_ARGS="--kernel 6.1 --quick"
+#   make bench-net            iperf3 and ping on our NIC against virtio-net
+#                             (docs/performance.md); BENCH_ARGS="--rounds 5"
 #   make install              modules_install for KVER
 #   make dkms-install         register and build with DKMS
 #   make clean
@@ -30,7 +32,7 @@ KDIR ?= $(firstword $(wildcard $(CURDIR)/.cache/kernels/$(KVER)/lib/modules/$(KV
 KBUILD_ARGS = -C $(KDIR) M=$(CURDIR) W=1 $(if $(VMB_TESTS),VMB_TESTS=1)
 
 .PHONY: all module host test check style install dkms-install clean check-kdir bench-channel \
-	bench-storage print-dkms-files
+	bench-storage bench-net print-dkms-files
 
 # What the DKMS package ships (tests/host/dkms.sh builds exactly these).
 DKMS_FILES := Kbuild Makefile dkms.conf vmbus storvsc netvsc include compat
@@ -72,6 +74,9 @@ bench-channel:
 
 bench-storage:
 	scripts/bench-storage $(BENCH_ARGS)
+
+bench-net:
+	scripts/bench-net $(BENCH_ARGS)
 
 install: check-kdir
 	$(MAKE) $(KBUILD_ARGS) modules_install

@@ -137,3 +137,66 @@ spare_disk() {
 
 # storvsc_queues : storvsc's per-queue counters (debugfs), every controller.
 storvsc_queues() { cat /sys/kernel/debug/storvsc/*/queues; }
+
+# ---------------------------------------------------------------- networks
+# A guest launched with --nic / --virtio-nic (scripts/vmbus-vm) finds its
+# addresses on the kernel command line: vmbvm.nic=HOST,GUEST,MAC (the
+# synthetic NIC) and vmbvm.vnic=... (virtio-net).  KIND: nic or vnic.
+# nic_host KIND, nic_guest KIND, nic_mac KIND : print that field.
+_nic_field() {
+	# shellcheck disable=SC2013 # words, not lines
+	for _nf_w in $(cat /proc/cmdline); do
+		case "$_nf_w" in
+		"vmbvm.$1="*)
+			echo "${_nf_w#*=}" | cut -d, -f"$2"
+			return 0
+			;;
+		esac
+	done
+	fail "no vmbvm.$1= on the kernel command line (launch with --nic or --virtio-nic)"
+}
+nic_host() { _nic_field "$1" 1; }
+nic_guest() { _nic_field "$1" 2; }
+nic_mac() { _nic_field "$1" 3; }
+
+# The real network tools, which the launcher ships with a NIC, are called by
+# path: a bare name runs busybox's applet, which lacks ip -s, ping -M, ...
+# shellcheck disable=SC2034 # for the test scripts
+IP=/usr/sbin/ip ETHTOOL=/usr/sbin/ethtool PING=/usr/bin/ping
+# shellcheck disable=SC2034 # for the test scripts
+IPERF3=/usr/bin/iperf3 SOCAT=/usr/bin/socat
+
+# iface_of_mac MAC : print the interface that has MAC (lower case), or fail.
+iface_of_mac() {
+	for _im_i in /sys/class/net/*; do
+		if [ "$(cat "$_im_i/address")" = "$1" ]; then
+			echo "${_im_i##*/}"
+			return 0
+		fi
+	done
+	fail "no interface has MAC $1: $(cat /sys/class/net/*/address | tr '\n' ' ')"
+}
+
+# nic_up KIND : bring up KIND's interface with its guest address; prints its name.
+nic_up() {
+	_nu_if=$(iface_of_mac "$(nic_mac "$1")") || exit 1
+	$IP link set "$_nu_if" up >&2 || fail "ip link set $_nu_if up"
+	$IP addr add "$(nic_guest "$1")/24" dev "$_nu_if" >&2 || fail "ip addr add on $_nu_if"
+	echo "$_nu_if"
+}
+
+# send_file FILE KIND PORT : stream FILE to the host side of KIND; prints
+# "<sha256> <bytes>" of what the host received.
+send_file() {
+	hostnet sink "$3" >/dev/null || fail "hostnet sink $3"
+	$SOCAT -u "OPEN:$1" "TCP:$(nic_host "$2"):$3" || fail "socat $1 to $(nic_host "$2"):$3"
+	hostnet sink-result "$3" || fail "hostnet sink-result $3"
+}
+
+# recv_file MIB KIND PORT OUT : the host serves MIB MiB of random bytes, kept
+# in OUT; prints "<sha256> <bytes>" of what the host sent.
+recv_file() {
+	_rf_src=$(hostnet source "$3" "$1") || fail "hostnet source $3 $1"
+	$SOCAT -u "TCP:$(nic_host "$2"):$3" "OPEN:$4,creat,trunc" || fail "socat from $(nic_host "$2"):$3"
+	echo "$_rf_src"
+}
