@@ -118,6 +118,21 @@ int vmb_chan_recv(struct vmb_channel *chan, struct vmb_pkt *pkt, void *buf,
 bool vmb_chan_broken(struct vmb_channel *chan);
 bool vmb_chan_rescinded(struct vmb_channel *chan);
 
+/*
+ * Buffers a driver hands to the host on its channel (receive and send
+ * buffers): @buf page-aligned, from vmalloc() or the linear map (kmalloc,
+ * alloc_pages), @size a multiple of PAGE_SIZE, at most 8192 pages.  Process
+ * context; both wait for the host.  A GPADL belongs to the channel, not to
+ * an open: it may be created before vmb_chan_open() and torn down after
+ * vmb_chan_close() (the usual order: create, open, ..., close, teardown).
+ * Create fails with -ENODEV once the channel is rescinded; teardown still
+ * works then, until the driver's remove returns.  A non-zero teardown means
+ * the host may still use the memory: the caller must not free it (leak it).
+ */
+int vmb_chan_gpadl_create(struct vmb_channel *chan, void *buf, u32 size,
+			  u32 *id);
+int vmb_chan_gpadl_teardown(struct vmb_channel *chan, u32 id);
+
 /* Signal this channel on another vCPU from now on. */
 int vmb_chan_set_target(struct vmb_channel *chan, u32 vcpu);
 

@@ -235,10 +235,12 @@ struct vmb_channel {
 	/*
 	 * open_lock serialises vmb_chan_open(), vmb_chan_close() (also when
 	 * vmbus closes a rescinded channel, vmb_chan_retire()) and
-	 * vmb_chan_set_target().  It protects the rings' lifetime (@ring_buf,
-	 * @ring_bytes, @ring_gpadl, and @in and @out being set up or torn
-	 * down), @open_id, @cb, @cb_ctx and @cb_in_irq, and the writes of
-	 * @target_vcpu, which sysfs and debugfs read with READ_ONCE().  A mutex, held in
+	 * vmb_chan_set_target(), and the driver's GPADL requests
+	 * (vmb_chan_gpadl_create(), vmb_chan_gpadl_teardown()) with them.  It
+	 * protects the rings' lifetime (@ring_buf, @ring_bytes, @ring_gpadl,
+	 * and @in and @out being set up or torn down), @open_id, @cb, @cb_ctx,
+	 * @cb_in_irq and @nr_gpadls, and the writes of @target_vcpu,
+	 * which sysfs and debugfs read with READ_ONCE().  A mutex, held in
 	 * process context across the requests to the host these make; the
 	 * outermost vmbus lock, under a driver's locks and device_lock, with
 	 * req_lock, post_lock and out_lock nested inside; never held with
@@ -263,6 +265,7 @@ struct vmb_channel {
 	void *ring_buf;			/* both rings, ring_bytes long */
 	u32 ring_bytes;
 	u32 ring_gpadl;
+	u32 nr_gpadls;			/* the driver's, live; under open_lock */
 
 	/*
 	 * Host to guest: read only by the channel's tasklet, through the
