@@ -29,4 +29,18 @@ VMB_ASSERT_OFFSET(struct vmb_pkt, flags, 2);
 VMB_ASSERT_OFFSET(struct vmb_pkt, trans_id, 8);
 VMB_ASSERT_OFFSET(struct vmb_pkt, len, 16);
 
+/*
+ * A buffer of a GPA_RANGE packet sent with vmb_chan_try_send_bufs(): one
+ * range on the wire, byte_offset @offset and the DIV_ROUND_UP(offset + len,
+ * PAGE_SIZE) consecutive frames from @pfn on.  Here, not in vmb.h, for the
+ * same reason as struct vmb_pkt: the ring code lays the ranges out.
+ */
+struct vmb_chan_buf {
+	__u64 pfn;		/* guest frame of the first byte */
+	__u32 offset;		/* into that frame, < PAGE_SIZE */
+	__u32 len;		/* bytes, physically contiguous from there on */
+};
+
+#define VMB_CHAN_BUFS_MAX	32
+
 #endif /* _VMB_PKT_H */

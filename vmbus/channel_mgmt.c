@@ -132,6 +132,12 @@ static void vmb_chan_retire(struct vmb_channel *chan)
 	if (vmb_chan_close_if_open(chan) && !chan->sub_index)
 		dev_warn(conn->dev, "relid %u: driver left the channel open\n",
 			 chan->relid);
+	/* The host frees them with the relid; their memory is the driver's. */
+	mutex_lock(&chan->open_lock);
+	if (chan->nr_gpadls && !chan->sub_index)
+		dev_warn(conn->dev, "relid %u: driver left %u GPADLs\n",
+			 chan->relid, chan->nr_gpadls);
+	mutex_unlock(&chan->open_lock);
 	mutex_lock(&conn->chan_lock);
 	xa_erase(&conn->channels, chan->relid);
 	mutex_unlock(&conn->chan_lock);

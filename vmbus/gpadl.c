@@ -11,6 +11,7 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 
 #include "vmbus_private.h"
 
@@ -28,15 +29,36 @@ static int vmb_gpadl_status_errno(u32 status)
 	}
 }
 
-/* The frame of page @i of @buf, which lives in the linear map. */
+/*
+ * @buf must be wholly in the linear map (contiguous there, so both ends
+ * tell) or in vmalloc space with every page mapped.
+ */
+static bool vmb_gpadl_buf_ok(void *buf, u32 nr_pages)
+{
+	u32 i;
+
+	if (!is_vmalloc_addr(buf))
+		return virt_addr_valid(buf) &&
+		       virt_addr_valid(buf + ((size_t)nr_pages << PAGE_SHIFT) - 1);
+	for (i = 0; i < nr_pages; i++)
+		if (!vmalloc_to_page(buf + ((size_t)i << PAGE_SHIFT)))
+			return false;
+	return true;
+}
+
+/* The frame of page @i of @buf (checked by vmb_gpadl_buf_ok()). */
 static __le64 vmb_gpadl_pfn(void *buf, u32 i)
 {
-	return cpu_to_le64(PHYS_PFN(virt_to_phys(buf + i * PAGE_SIZE)));
+	void *p = buf + ((size_t)i << PAGE_SHIFT);
+
+	if (is_vmalloc_addr(p))
+		return cpu_to_le64(vmalloc_to_pfn(p));
+	return cpu_to_le64(PHYS_PFN(virt_to_phys(p)));
 }
 
 /*
- * Hands @size bytes at @buf (page-aligned, in the kernel's linear map) to the
- * host for channel @relid; returns the GPADL id in @id.
+ * Hands @size bytes at @buf (page-aligned, in the kernel's linear map or
+ * vmalloc space) to the host for channel @relid; returns the GPADL id in @id.
  */
 int vmb_gpadl_create(struct vmb_conn *conn, u32 relid, void *buf, u32 size,
 		     u32 *id)
@@ -51,7 +73,8 @@ int vmb_gpadl_create(struct vmb_conn *conn, u32 relid, void *buf, u32 size,
 
 	BUILD_BUG_ON(PAGE_SIZE != VMB_PAGE_SIZE);
 	if (!nr_pages || nr_pages > VMB_GPADL_MAX_PAGES ||
-	    offset_in_page(buf) || offset_in_page(size))
+	    offset_in_page(buf) || offset_in_page(size) ||
+	    !vmb_gpadl_buf_ok(buf, nr_pages))
 		return -EINVAL;
 
 	msg = kzalloc(VMB_MSG_MAX_PAYLOAD, GFP_KERNEL);
@@ -132,3 +155,53 @@ int vmb_gpadl_teardown(struct vmb_conn *conn, u32 relid, u32 id)
 	ida_free(&conn->gpadl_ida, id);
 	return 0;
 }
+
+/*
+ * The driver's GPADLs.  On the host a GPADL belongs to its channel's relid,
+ * not to an open of it (vmbusd: core/chanmgr.c, core/gpadl.c): it may be
+ * created while the channel is closed, outlives a close, and goes only with
+ * its teardown or with the relid (released after a rescind) or the
+ * connection (unload).  So neither call needs the channel open; both run
+ * under open_lock, which orders them with open, close and vmbus's own
+ * close of a rescinded channel, and counts what the driver holds.
+ */
+int vmb_chan_gpadl_create(struct vmb_channel *chan, void *buf, u32 size,
+			  u32 *id)
+{
+	int ret;
+
+	might_sleep();
+	if (!buf || !id)
+		return -EINVAL;
+	mutex_lock(&chan->open_lock);
+	if (READ_ONCE(chan->state) != VMB_CHAN_OFFERED)
+		ret = -ENODEV;
+	else
+		ret = vmb_gpadl_create(chan->conn, chan->relid, buf, size, id);
+	if (!ret)
+		chan->nr_gpadls++;
+	mutex_unlock(&chan->open_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmb_chan_gpadl_create);
+
+/* Non-zero: the host may still use the memory; the caller must leak it. */
+int vmb_chan_gpadl_teardown(struct vmb_channel *chan, u32 id)
+{
+	int ret;
+
+	might_sleep();
+	if (!id)
+		return -EINVAL;
+	mutex_lock(&chan->open_lock);
+	/* Not the rings of an open channel: close tears those down. */
+	if (test_bit(VMB_CHAN_F_OPEN, &chan->flags) && id == chan->ring_gpadl)
+		ret = -EINVAL;
+	else
+		ret = vmb_gpadl_teardown(chan->conn, chan->relid, id);
+	if (!ret && !WARN_ON_ONCE(!chan->nr_gpadls))
+		chan->nr_gpadls--;
+	mutex_unlock(&chan->open_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmb_chan_gpadl_teardown);

@@ -37,9 +37,12 @@
  * device_add(), device_del() or any driver callback.
  *
  * Contexts: the vector-0 interrupt handler takes no lock; the channel-event
- * handler (hard IRQ) finds channels under RCU only; the channel tasklet and
- * the driver's callback (softirq) hold no vmbus lock, and of ours the
- * callback may take only vmb_reqtable.lock; everything else runs in
+ * handler (hard IRQ) finds channels under RCU, takes out_lock only when a
+ * non-sleeping sender waits for room, and calls the callback of an
+ * interrupt-mode channel; the channel tasklet and the driver's callback
+ * (softirq, or hard IRQ for interrupt mode) hold no vmbus lock, and of ours
+ * the callback may take only vmb_reqtable.lock and, through the
+ * non-sleeping sends (not from hard IRQ), out_lock; everything else runs in
  * process context.
  *
  * Serialised by something other than a lock:
@@ -49,7 +52,9 @@
  *              one at a time in the host's order
  *   sub_wq     ordered: sub-channel offers, one at a time
  *   tasklet    a channel's tasklet is the only reader of its inbound ring
- *              and the only caller of its callback
+ *              and the only caller of its callback; on an interrupt-mode
+ *              channel the driver's one reader (NAPI poll) is, and the
+ *              event handler calls the callback
  *   RCU        channels are found locklessly under rcu_read_lock() (event
  *              handler, debugfs); one is freed only after xa_erase() and
  *              synchronize_rcu()
@@ -192,7 +197,7 @@ struct vmb_chan_stats {
 	atomic64_t rx_bytes;
 	atomic64_t interrupts;		/* host signalled us */
 	atomic64_t doorbells;		/* we signalled the host */
-	atomic64_t ring_full;		/* a send had to wait for room */
+	atomic64_t ring_full;		/* a send found no room (waited or -EAGAIN) */
 };
 
 enum {
@@ -230,9 +235,11 @@ struct vmb_channel {
 	/*
 	 * open_lock serialises vmb_chan_open(), vmb_chan_close() (also when
 	 * vmbus closes a rescinded channel, vmb_chan_retire()) and
-	 * vmb_chan_set_target().  It protects the rings' lifetime (@ring_buf,
-	 * @ring_bytes, @ring_gpadl, and @in and @out being set up or torn
-	 * down), @open_id, @cb and @cb_ctx, and the writes of @target_vcpu,
+	 * vmb_chan_set_target(), and the driver's GPADL requests
+	 * (vmb_chan_gpadl_create(), vmb_chan_gpadl_teardown()) with them.  It
+	 * protects the rings' lifetime (@ring_buf, @ring_bytes, @ring_gpadl,
+	 * and @in and @out being set up or torn down), @open_id, @cb, @cb_ctx,
+	 * @cb_in_irq and @nr_gpadls, and the writes of @target_vcpu,
 	 * which sysfs and debugfs read with READ_ONCE().  A mutex, held in
 	 * process context across the requests to the host these make; the
 	 * outermost vmbus lock, under a driver's locks and device_lock, with
@@ -258,6 +265,7 @@ struct vmb_channel {
 	void *ring_buf;			/* both rings, ring_bytes long */
 	u32 ring_bytes;
 	u32 ring_gpadl;
+	u32 nr_gpadls;			/* the driver's, live; under open_lock */
 
 	/*
 	 * Host to guest: read only by the channel's tasklet, through the
@@ -273,23 +281,34 @@ struct vmb_channel {
 
 	/*
 	 * out_lock serialises the writers of @out (the packets, the index, and
-	 * pending_send_sz with the @out_waiters count that withdraws it) and
-	 * covers every change of VMB_CHAN_F_OPEN, so that holding it with the
-	 * flag set keeps the rings allocated.  Taken with interrupts off:
-	 * spin_lock_irqsave() on the send path, spin_lock_irq() by open, close
-	 * and the sysfs and debugfs readers.  Every taker is in process context
-	 * today; the irq-safe form lets a non-sleeping send from softirq or
-	 * interrupt context (vmbus/TODO) take it unchanged.  A leaf, taken
-	 * under open_lock by open and close and inside rcu_read_lock() by
-	 * debugfs.
+	 * pending_send_sz with the @out_waiters count and @out_try_want that
+	 * decide when it is withdrawn) and covers every change of
+	 * VMB_CHAN_F_OPEN, so that holding it with the flag set keeps the
+	 * rings allocated.  Taken with interrupts off: spin_lock_irqsave() on
+	 * the send paths (sleeping senders in process context, non-sleeping
+	 * ones in any context but hard IRQ), vmb_chan_send_room() and the
+	 * channel-event handler (hard IRQ, only while @out_try_want is set);
+	 * spin_lock_irq() by open, close and the sysfs and debugfs readers.
+	 * A leaf, taken under open_lock by open and close and inside
+	 * rcu_read_lock() by debugfs and the event handler.
 	 */
 	spinlock_t out_lock;
 	wait_queue_head_t out_wq;	/* senders waiting for room, close */
 	atomic_t senders;		/* in vmb_chan_write(); close waits */
 	atomic_t out_waiters;		/* of them waiting for room; out_lock */
-	/* Set under open_lock before VMB_CHAN_F_OPEN; called by the tasklet. */
+	/*
+	 * The largest packet plus trailer a non-sleeping send found no room
+	 * for since the host last signalled that much free; 0: none.  Under
+	 * out_lock; the event handler reads it with READ_ONCE() first.
+	 */
+	u32 out_try_want;
+	/*
+	 * Set under open_lock before VMB_CHAN_F_OPEN; called by the tasklet,
+	 * or with @cb_in_irq (vmb_chan_open_irq()) by the event handler.
+	 */
 	void (*cb)(struct vmb_channel *chan, void *ctx);
 	void *cb_ctx;
+	bool cb_in_irq;
 	/*
 	 * Runs cb.  A tasklet never runs on two CPUs at once: that, not a
 	 * lock, serialises the callback and the reads of the inbound ring.

@@ -2,7 +2,9 @@
 /*
  * The guest's ring code (vmbus/ring.c, compiled as is against the shims in
  * kshim/) against a well-behaved and a hostile host: round trips, wrap-around,
- * full and empty, signalling decisions, and every validation path.
+ * full and empty, signalling decisions, the non-blocking writer's request for
+ * room, the layout of a GPA_RANGE packet of buffers, the reader's mask, and
+ * every validation path.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -260,6 +262,203 @@ static void test_hostile_descriptors(void **state)
 	assert_int_equal(pkt.len, 16);
 }
 
+/* The raw ring bytes at @off, wrapping, as a le64 / le32 / le16. */
+static u64 raw64(struct pair *p, u32 off)
+{
+	u8 b[8];
+	u32 i;
+	u64 v = 0;
+
+	for (i = 0; i < 8; i++)
+		b[i] = p->rx.data[(off + i) % DATA];
+	for (i = 8; i-- > 0;)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static u32 raw32(struct pair *p, u32 off)
+{
+	return (u32)raw64(p, off);
+}
+
+static u16 raw16(struct pair *p, u32 off)
+{
+	return (u16)raw64(p, off);
+}
+
+/*
+ * A non-blocking writer on a full ring: the write fails and leaves the
+ * ring as it was; the request for room is in pending_send_sz; the reader's
+ * should-signal decision turns true exactly when that much is free, and
+ * the writer's second look after asking finds room the reader made before
+ * it could see the request.
+ */
+static void test_full_nonblocking(void **state)
+{
+	struct pair *p = *state;
+	u32 need = 1024 + 8, idx;
+	struct vmb_pkt pkt;
+	u8 buf[1024];
+	bool signal = true;
+
+	while (put(p, 1000, 0, NULL) == 0)
+		;
+	idx = p->tx.index;
+	assert_int_equal(put(p, 1000, 0, &signal), -ENOSPC);
+	assert_int_equal(p->tx.index, idx);
+	assert_int_equal(le32_to_cpu(p->tx.hdr->write_index), idx);
+	assert_true(signal);	/* untouched on failure */
+
+	assert_false(vmb_ring_want_space(&p->tx, need));
+	assert_int_equal(le32_to_cpu(p->rx.hdr->pending_send_sz), need);
+	assert_false(vmb_ring_should_signal_writer(&p->rx));
+	assert_int_equal(vmb_ring_read(&p->rx, &pkt, buf, sizeof(buf)), 0);
+	/* 1016 + 1024 free, >= 1032: the reader must signal the writer. */
+	assert_true(vmb_ring_should_signal_writer(&p->rx));
+	assert_int_equal(put(p, 1000, 0, &signal), 0);
+	assert_false(signal);	/* the reader has not caught up */
+
+	/* Withdrawn: no signal however much is free. */
+	vmb_ring_want_space(&p->tx, 0);
+	assert_int_equal(p->rx.hdr->pending_send_sz, 0);
+	while (vmb_ring_read(&p->rx, &pkt, buf, sizeof(buf)) == 0)
+		;
+	assert_false(vmb_ring_should_signal_writer(&p->rx));
+
+	/* Room made before the request: the second look sees it. */
+	assert_true(vmb_ring_want_space(&p->tx, need));
+	assert_false(vmb_ring_want_space(&p->tx, DATA));	/* never */
+}
+
+/* Three buffers: 1, 2 and 4 frames; 104 bytes before the data. */
+static const struct vmb_chan_buf bufs3[] = {
+	{ .pfn = 100, .offset = 0, .len = VMB_PAGE_SIZE },
+	{ .pfn = 200, .offset = 4000, .len = 200 },
+	{ .pfn = 0xfffffffffffffff0ULL, .offset = 8, .len = 3 * VMB_PAGE_SIZE },
+};
+
+static void check_bufs3(struct pair *p, u32 at, u64 trans_id)
+{
+	static const u64 pfns[] = {
+		100, 200, 201, 0xfffffffffffffff0ULL, 0xfffffffffffffff1ULL,
+		0xfffffffffffffff2ULL, 0xfffffffffffffff3ULL,
+	};
+	static const u32 counts[] = { 1, 2, 4 };
+	u32 off = at, i, j, k = 0;
+
+	assert_int_equal(raw16(p, off), VMB_PKT_GPA_RANGE);
+	assert_int_equal(raw16(p, off + 2), 104 / 8);		/* offset8 */
+	assert_int_equal(raw16(p, off + 4), (104 + 8) / 8);	/* len8 */
+	assert_int_equal(raw16(p, off + 6), VMB_PKT_F_COMPLETION_REQUESTED);
+	assert_true(raw64(p, off + 8) == trans_id);
+	assert_int_equal(raw32(p, off + 16), 3);		/* ranges */
+	assert_int_equal(raw32(p, off + 20), 0);		/* reserved */
+	off += 24;
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(raw32(p, off), bufs3[i].len);
+		assert_int_equal(raw32(p, off + 4), bufs3[i].offset);
+		off += 8;
+		for (j = 0; j < counts[i]; j++, off += 8)
+			assert_true(raw64(p, off) == pfns[k++]);
+	}
+	assert_int_equal(off - at, 104);
+	assert_memory_equal(&p->rx.data[off % DATA], "hello", 5);
+	assert_int_equal(raw32(p, off + 5) & 0xffffff, 0);	/* padding */
+	assert_true(raw64(p, off + 8) == at);			/* trailer */
+}
+
+static void test_bufs_layout(void **state)
+{
+	struct pair *p = *state;
+	u32 hdr_len = 0, start;
+	bool signal = false;
+	int i;
+
+	assert_int_equal(vmb_ring_bufs_hdr_len(bufs3, 3, &hdr_len), 0);
+	assert_int_equal(hdr_len, 104);
+	assert_int_equal(vmb_ring_write_bufs(&p->tx, 0xabcdef0123ULL, bufs3, 3,
+					     hdr_len, "hello", 5, &signal), 0);
+	assert_true(signal);
+	check_bufs3(p, 0, 0xabcdef0123ULL);
+	assert_int_equal(p->tx.index, 104 + 8 + 8);
+
+	/* Across the end of the data area, at each 8-byte step. */
+	for (i = 1; i <= 14; i++) {
+		start = DATA - 8 * i;
+		p->tx.index = start;
+		p->tx.hdr->read_index = cpu_to_le32(start);
+		p->tx.hdr->write_index = cpu_to_le32(start);
+		memset(p->rx.data, 0x55, DATA);
+		assert_int_equal(vmb_ring_write_bufs(&p->tx, i, bufs3, 3,
+						     hdr_len, "hello", 5,
+						     &signal), 0);
+		check_bufs3(p, start, i);
+		assert_int_equal(p->tx.index, (start + 120) % DATA);
+	}
+}
+
+static void test_bufs_invalid(void **state)
+{
+	struct vmb_chan_buf b[VMB_CHAN_BUFS_MAX + 1];
+	struct pair *p = *state;
+	u32 hdr_len = 7, i, idx;
+	bool signal;
+
+	for (i = 0; i <= VMB_CHAN_BUFS_MAX; i++)
+		b[i] = (struct vmb_chan_buf){ .pfn = i, .len = 1 };
+	assert_int_equal(vmb_ring_bufs_hdr_len(b, VMB_CHAN_BUFS_MAX, &hdr_len),
+			 0);
+	assert_int_equal(hdr_len, 24 + VMB_CHAN_BUFS_MAX * 16);
+	assert_int_equal(vmb_ring_bufs_hdr_len(b, VMB_CHAN_BUFS_MAX + 1,
+					       &hdr_len), -EINVAL);
+	assert_int_equal(vmb_ring_bufs_hdr_len(b, 0, &hdr_len), -EINVAL);
+	assert_int_equal(vmb_ring_bufs_hdr_len(NULL, 1, &hdr_len), -EINVAL);
+	b[1].len = 0;
+	assert_int_equal(vmb_ring_bufs_hdr_len(b, 2, &hdr_len), -EINVAL);
+	b[1] = (struct vmb_chan_buf){ .pfn = 1, .offset = VMB_PAGE_SIZE,
+				      .len = 1 };
+	assert_int_equal(vmb_ring_bufs_hdr_len(b, 2, &hdr_len), -EINVAL);
+	b[1] = (struct vmb_chan_buf){ .pfn = ~0ULL, .offset = 4095, .len = 2 };
+	assert_int_equal(vmb_ring_bufs_hdr_len(b, 2, &hdr_len), -EINVAL);
+	b[1].len = 1;		/* the last frame itself is fine */
+	assert_int_equal(vmb_ring_bufs_hdr_len(b, 2, &hdr_len), 0);
+	/* 65536 frames: more than len8 can describe. */
+	b[1] = (struct vmb_chan_buf){ .pfn = 0, .len = 1U << 28 };
+	assert_int_equal(vmb_ring_bufs_hdr_len(b, 2, &hdr_len), -EINVAL);
+	assert_int_equal(hdr_len, 56);	/* unchanged by failures */
+
+	/* No room: nothing written. */
+	while (put(p, 1000, 0, NULL) == 0)
+		;
+	idx = p->tx.index;
+	assert_int_equal(vmb_ring_bufs_hdr_len(bufs3, 3, &hdr_len), 0);
+	assert_int_equal(vmb_ring_write_bufs(&p->tx, 1, bufs3, 3, hdr_len,
+					     NULL, 1000, &signal), -ENOSPC);
+	assert_int_equal(p->tx.index, idx);
+	p->tx.hdr->read_index = cpu_to_le32(12);	/* and a hostile index */
+	assert_int_equal(vmb_ring_write_bufs(&p->tx, 1, bufs3, 3, hdr_len,
+					     NULL, 0, &signal), -EIO);
+}
+
+/* The reader's mask, and its second look when it unmasks. */
+static void test_mask_unmask(void **state)
+{
+	struct pair *p = *state;
+	struct vmb_pkt pkt;
+	u8 buf[64];
+	bool signal;
+
+	assert_false(vmb_ring_unmask(&p->rx));
+	vmb_ring_mask(&p->rx);
+	assert_int_equal(le32_to_cpu(p->tx.hdr->interrupt_mask), 1);
+	assert_int_equal(put(p, 8, 1, &signal), 0);
+	assert_false(signal);	/* masked: the writer does not signal... */
+	assert_true(vmb_ring_unmask(&p->rx));	/* ...so the reader looks */
+	assert_int_equal(p->tx.hdr->interrupt_mask, 0);
+	assert_int_equal(vmb_ring_read(&p->rx, &pkt, buf, sizeof(buf)), 0);
+	assert_false(vmb_ring_unmask(&p->rx));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +470,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_big_for_buffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_indices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_descriptors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_nonblocking, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bufs_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bufs_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mask_unmask, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("guest ring", tests, NULL, NULL);
