@@ -426,6 +426,14 @@ int netvsc_poll(struct napi_struct *napi, int budget)
 			work = budget;
 			break;
 		}
+		/*
+		 * vmbus closes a rescinded sub-channel itself, NAPI or not:
+		 * it marks it rescinded, then waits a grace period before it
+		 * frees the rings, so a poll (BH off: an RCU reader) that
+		 * still sees it offered may read them to the end.
+		 */
+		if (vmb_chan_rescinded(q->chan))
+			break;
 		ret = vmb_chan_recv(q->chan, &pkt, q->rx_pkt,
 				    NETVSC_RX_PKT_MAX);
 		if (ret == -EAGAIN)
