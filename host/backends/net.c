@@ -1528,7 +1528,7 @@ static void net_packet(struct channel *ch, const struct ring_pkt *pkt)
 	if (pkt->payload_len < sizeof(m.hdr))
 		bad = NET_BAD_SIZE;
 	else if (!r || d->version_max < r->version ||
-		 (type != VMB_NET_INIT && d->version < r->version))
+		 (d->version && d->version < r->version))
 		bad = NET_BAD_TYPE;
 	else if (pkt->payload_len != r->len)
 		bad = NET_BAD_SIZE;
