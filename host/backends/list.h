@@ -8,3 +8,4 @@
 VMBD_CLASS(test)
 VMBD_CLASS(echo)
 VMBD_CLASS(storage)
+VMBD_CLASS(net)

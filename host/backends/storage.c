@@ -430,8 +430,8 @@ static int storage_cmdline_disk(void **conf, const char *arg, const char **err)
 static const struct vmbd_class_opt storage_cmdline_opts[] = {
 	{ "disk", "FILE[,ro][,lun=N][,serial=S][,direct]",
 	  "a disk (raw image or block device) of the one controller all --disk make",
-	  storage_cmdline_disk },
-	{ NULL, NULL, NULL, NULL }
+	  storage_cmdline_disk, false },
+	{ NULL, NULL, NULL, NULL, false }
 };
 
 static void ctl_free(void *conf)

@@ -53,7 +53,8 @@ struct vmbd_class_cmd {
  * A top-level vmbusd option a class claims: --NAME ARG, repeatable.  All of
  * one class's top-level options on a command line go, in order, into one
  * device of the class, offered with a random instance where the first of
- * them stands among the --offer devices.  parse records ARG in *conf, the
+ * them stands among the --offer devices; an option marked each makes a
+ * device of its own, where it stands.  parse records ARG in *conf, the
  * state parse_opt builds (NULL at first, the back end's to allocate); the
  * class's conf_done runs after the last.  Returns 0, or -1 with *err.
  */
@@ -62,6 +63,11 @@ struct vmbd_class_opt {
 	const char *arg;		/* "FILE[,ro]...", for --help */
 	const char *help;		/* one line, for --help */
 	int (*parse)(void **conf, const char *arg, const char **err);
+	/*
+	 * Each --NAME is a device of its own (--nic), not one more part of
+	 * the one device the class's options make (--disk).
+	 */
+	bool each;
 };
 
 struct vmbd_backend {
@@ -109,6 +115,13 @@ struct vmbd_backend {
 	int (*open)(struct channel *ch);
 	void (*close)(struct channel *ch);
 	void (*packet)(struct channel *ch, const struct ring_pkt *pkt);
+	/*
+	 * At the end of every pass over an open channel (a doorbell, a
+	 * resume), after its packets: a back end that held output back
+	 * (channel_tx_room() said no, or a packet freed what it waited for)
+	 * sends it now.  Optional.
+	 */
+	void (*pass_end)(struct channel *ch);
 	/*
 	 * An open channel's own counters, for vmbusctl status: " KEY=VALUE"
 	 * pairs written into buf (len bytes, NUL-terminated) and put on the

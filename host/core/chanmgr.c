@@ -702,8 +702,15 @@ static const char *handle_open_channel(struct chanmgr *cm, const struct vmb_msg 
 	else if (vector >= cm->env->nr_vectors || vector > VMB_MAX_CHAN_VECTORS)
 		why = "target_vcpu has no interrupt vector";
 	if (!why) {
-		ch = channel_open(cm->env, relid, g, le32toh(o.in_ring_page),
-				  (uint32_t)vector, c->be, c->conf, &status, &why);
+		struct chan_dev dev = {
+			.sub_index = c->sub_index,
+			.instance = c->instance_id,
+			.gpadls = &cm->gpadls,
+		};
+
+		ch = channel_open_dev(cm->env, relid, g, le32toh(o.in_ring_page),
+				      (uint32_t)vector, c->be, c->conf, &dev,
+				      &status, &why);
 		if (ch) {
 			c->open = ch;
 			log_info("relid %u opened: rings %u+%u bytes, vector %u",

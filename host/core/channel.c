@@ -34,6 +34,17 @@ struct channel *channel_open(const struct chan_env *env, uint32_t relid,
 			     const struct vmbd_conf *conf, uint32_t *status,
 			     const char **why)
 {
+	return channel_open_dev(env, relid, g, in_ring_page, vector, be, conf,
+				NULL, status, why);
+}
+
+struct channel *channel_open_dev(const struct chan_env *env, uint32_t relid,
+				 struct gpadl *g, uint32_t in_ring_page,
+				 uint32_t vector, const struct vmbd_backend *be,
+				 const struct vmbd_conf *conf,
+				 const struct chan_dev *dev, uint32_t *status,
+				 const char **why)
+{
 	struct channel *ch;
 
 	*status = VMB_STATUS_INVALID;
@@ -74,6 +85,8 @@ struct channel *channel_open(const struct chan_env *env, uint32_t relid,
 	ch->gpadl = g;
 	ch->be = be;
 	ch->conf = conf;
+	if (dev)
+		ch->dev = *dev;
 	if (be && be->open && be->open(ch) < 0) {
 		*why = "backend refused the channel";
 		goto fail;
@@ -114,6 +127,18 @@ void channel_close(struct channel *ch)
 	free(ch->rxbuf);
 	free(ch->scratch);
 	free(ch);
+}
+
+struct gpadl *channel_gpadl(struct channel *ch, uint32_t id)
+{
+	struct gpadl *g;
+
+	if (!ch->dev.gpadls || !id)
+		return NULL;
+	g = gpadl_find(ch->dev.gpadls, id);
+	if (!g || g->relid != ch->relid || !gpadl_complete(g) || g->bad_gpa)
+		return NULL;
+	return g;
 }
 
 void channel_set_broken(struct channel *ch, const char *why)
@@ -269,6 +294,25 @@ int channel_send(struct channel *ch, uint16_t type, uint16_t flags,
 	return 0;
 }
 
+bool channel_tx_room(struct channel *ch, uint32_t payload_len)
+{
+	uint32_t need = ring_pkt_total(payload_len), free_bytes;
+	const char *why = NULL;
+
+	if (ch->broken)
+		return false;
+	if (ch->bl_head)
+		return false;	/* the backlog's flush asks for room already */
+	if (ring_tx_space(&ch->out, &free_bytes, &why) < 0) {
+		channel_set_broken(ch, why);
+		return false;
+	}
+	if (free_bytes >= need)
+		return true;
+	ch->want_space = true;	/* the next pass's backlog_flush clears it */
+	return ring_tx_want(&ch->out, need);
+}
+
 static bool backlog_has_room(const struct channel *ch)
 {
 	return ch->bl_len < CHAN_BACKLOG_MAX && ch->bl_bytes < ch->out.size;
@@ -335,6 +379,8 @@ void channel_process(struct channel *ch)
 	backlog_flush(ch);
 	if (!ch->paused)
 		consume(ch);
+	if (ch->be && ch->be->pass_end && !ch->broken)
+		ch->be->pass_end(ch);
 	if (ch->signal && !ch->broken)
 		channel_signal_guest(ch);
 	ch->signal = false;

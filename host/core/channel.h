@@ -30,6 +30,18 @@
 #define CHAN_BACKLOG_MAX	256	/* packets */
 
 struct evl;
+struct gpadl_table;
+
+/*
+ * Where a channel stands in its device, for its back end: set before the
+ * back end's open() runs (chanmgr fills it in; NULL in channel_open(): a
+ * primary with no instance known and no GPADLs to look up).
+ */
+struct chan_dev {
+	uint16_t sub_index;		/* 0: the primary; n: sub-channel n */
+	const uint8_t *instance;	/* the device's instance GUID, or NULL */
+	struct gpadl_table *gpadls;	/* the connection's, for channel_gpadl() */
+};
 
 /* What channels need from the daemon (the transport and guest RAM). */
 struct chan_env {
@@ -78,6 +90,7 @@ struct channel {
 	bool signal;			/* signal the guest at the end of the pass */
 	const struct vmbd_backend *be;	/* NULL: a class vmbusd does not know */
 	const struct vmbd_conf *conf;	/* the device's options, or NULL */
+	struct chan_dev dev;
 	void *be_priv;			/* the back end's, from its open() */
 	struct chan_stats st;
 };
@@ -95,6 +108,20 @@ struct channel *channel_open(const struct chan_env *env, uint32_t relid,
 			     uint32_t vector, const struct vmbd_backend *be,
 			     const struct vmbd_conf *conf, uint32_t *status,
 			     const char **why);
+/* The same, with the channel's place in its device (dev may be NULL). */
+struct channel *channel_open_dev(const struct chan_env *env, uint32_t relid,
+				 struct gpadl *g, uint32_t in_ring_page,
+				 uint32_t vector, const struct vmbd_backend *be,
+				 const struct vmbd_conf *conf,
+				 const struct chan_dev *dev, uint32_t *status,
+				 const char **why);
+/*
+ * A GPADL of this channel's own (its relid), complete and wholly in guest
+ * RAM, for a back end's buffers beyond the rings; NULL otherwise.  A back
+ * end that keeps using it takes a use (g->users++: the guest's teardown is
+ * then refused) and gives it back in its close().
+ */
+struct gpadl *channel_gpadl(struct channel *ch, uint32_t id);
 /* Stop touching the rings at once and free everything. */
 void channel_close(struct channel *ch);
 /* One pass: backlog, then the guest's ring (see above). */
@@ -107,6 +134,14 @@ void channel_doorbell(struct channel *ch);
  */
 int channel_send(struct channel *ch, uint16_t type, uint16_t flags,
 		 uint64_t trans_id, const void *payload, uint32_t len);
+/*
+ * Whether a packet of payload_len bytes would go into the ring now (no
+ * backlog, and room).  If not, the guest is asked to signal once there is
+ * room (pending_send_sz), and the back end's pass_end() runs on the pass
+ * that signal brings: a back end that holds output for room waits this way
+ * instead of queueing it.
+ */
+bool channel_tx_room(struct channel *ch, uint32_t payload_len);
 /*
  * Signal the guest on another vector from now on (the bitmap of that vector
  * and its interrupt).  vector must already be checked against the vectors

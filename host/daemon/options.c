@@ -33,9 +33,11 @@ void vmbusd_usage(FILE *f)
 		for (co = (*be)->cmdline_opts; co && co->name; co++) {
 			if (!any++)
 				fprintf(f, "the classes' own options (all of one class's make one device,\n"
-					"offered where the first stands among the --offer ones):\n");
-			fprintf(f, "  --%s %s\n                       %s (%s)\n",
-				co->name, co->arg, co->help, (*be)->name);
+					"offered where the first stands among the --offer ones;\n"
+					"each one a device of its own, where marked):\n");
+			fprintf(f, "  --%s %s\n                       %s (%s%s)\n",
+				co->name, co->arg, co->help, (*be)->name,
+				co->each ? "; each one a device" : "");
 		}
 	fprintf(f, "device classes:\n");
 	for (be = vmbd_registry; *be; be++) {
@@ -123,17 +125,21 @@ static int add_class_arg(struct options *o, const struct vmbd_backend *be,
 			opt->name, MAX_CMDLINE_ARGS);
 		return -1;
 	}
-	for (i = 0; i < o->nr_offers; i++)
-		if (!o->offers[i].spec && o->offers[i].be == be)
+	for (i = 0; !opt->each && i < o->nr_offers; i++)
+		if (!o->offers[i].spec && o->offers[i].be == be &&
+		    !o->offers[i].each)
 			break;
-	if (i == o->nr_offers) {
+	if (opt->each || i == o->nr_offers) {
+		i = o->nr_offers;
 		if (o->nr_offers == MAX_OFFER_ARGS) {
 			fprintf(stderr, "vmbusd: too many devices\n");
 			return -1;
 		}
 		o->offers[o->nr_offers].spec = NULL;
+		o->offers[o->nr_offers].each = opt->each;
 		o->offers[o->nr_offers++].be = be;
 	}
+	o->cmdline[o->nr_cmdline].offer = i;
 	o->cmdline[o->nr_cmdline].be = be;
 	o->cmdline[o->nr_cmdline].opt = opt;
 	o->cmdline[o->nr_cmdline++].arg = arg;
@@ -157,7 +163,7 @@ int vmbusd_cmdline_conf(const struct options *o, unsigned int i,
 	for (k = 0; k < o->nr_cmdline; k++) {
 		const struct cmdline_arg *a = &o->cmdline[k];
 
-		if (a->be != be)
+		if (a->offer != i)
 			continue;
 		if (!first)
 			first = a->opt->name;
@@ -221,6 +227,7 @@ int vmbusd_parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			}
 			o->offers[o->nr_offers].spec = optarg;
+			o->offers[o->nr_offers].each = false;
 			o->offers[o->nr_offers++].be = NULL;
 			break;
 		case 'V':

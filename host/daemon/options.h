@@ -3,6 +3,7 @@
 #ifndef VMBUSD_OPTIONS_H
 #define VMBUSD_OPTIONS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,11 +17,12 @@
 /*
  * One device to offer at start, in command-line order: an --offer, or the
  * one device that all of a class's own top-level options make (placed
- * where the first of them stands).
+ * where the first of them stands), or one such option marked each.
  */
 struct offer_arg {
 	const char *spec;		/* --offer's argument, as given; or NULL: */
 	const struct vmbd_backend *be;	/* the class whose options these are */
+	bool each;			/* one option's device (vmbd_class_opt.each) */
 };
 
 /* One top-level option of a class's, as given: --opt->name arg. */
@@ -28,6 +30,7 @@ struct cmdline_arg {
 	const struct vmbd_backend *be;
 	const struct vmbd_class_opt *opt;
 	const char *arg;
+	unsigned int offer;		/* the device: its offers[] index */
 };
 
 struct options {
