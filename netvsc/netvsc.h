@@ -66,8 +66,8 @@
  * counter per queue in ethtool -S (netvsc_drop_names[]).
  */
 enum netvsc_drop {
-	NETVSC_DROP_SECTION,		/* frame outside the receive buffer */
-	NETVSC_DROP_LENGTH,		/* frame shorter than a header or too long */
+	NETVSC_DROP_SECTION,		/* frame in no section of the buffer */
+	NETVSC_DROP_LENGTH,		/* too short, too long, past the buffer */
 	NETVSC_DROP_META,		/* unknown metadata flags */
 	NETVSC_DROP_GSO,		/* GSO not granted, unknown, inconsistent */
 	NETVSC_DROP_CSUM,		/* checksum offsets outside the frame */

@@ -132,9 +132,11 @@ static enum netvsc_drop netvsc_check_frame(const struct netvsc_queue *q,
 	u32 caps = q->nd->caps, max = q->nd->mtu_max + VMB_NET_L2_HLEN;
 	u16 flags = le16_to_cpu(m->flags);
 
-	if (section >= q->recv_sections ||
-	    (u64)section * NETVSC_RECV_SECTION + len > NETVSC_RECV_BUF_SIZE)
+	if (section >= q->recv_sections)
 		return NETVSC_DROP_SECTION;
+	/* 64-bit: no sum of the host's numbers wraps. */
+	if ((u64)section * NETVSC_RECV_SECTION + len > NETVSC_RECV_BUF_SIZE)
+		return NETVSC_DROP_LENGTH;
 	if (flags & ~VMB_NET_M_ALL)
 		return NETVSC_DROP_META;
 	if (m->gso_type != VMB_NET_GSO_NONE) {
