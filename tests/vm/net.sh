@@ -1,8 +1,8 @@
 #!/bin/sh
-# vm-args: --cpus 2 --timeout 900 --nic
+# vm-args: --cpus 2 --timeout 900 --nic queues=2
 #
 #   ping, socat, ethtool --> ethX  netvsc ==channels==> vmbusd --nic ==> vmbtap0 (10.200.0.1)
-#                                 (one queue per vCPU)            (in the run's network namespace)
+#                                 (a queue per vCPU, 2 served)     (in the run's network namespace)
 #
 # Shows: netvsc loads by modalias and its interface has the host's MAC,
 # carrier, 10000 Mb/s and one queue per vCPU; pings both ways, none lost;
