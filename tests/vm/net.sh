@@ -10,7 +10,9 @@
 # (so TSO sends go out as GPA ranges), then with checksum and TSO offload
 # off (every frame copied into a send section) and again with them on; no
 # frame was dropped for a validation failure; the MTU stops at the host's
-# largest; rmmod and modprobe bring the interface back.
+# largest; promiscuous, all-multicast, 40 multicast addresses and a new
+# MAC (SET_MAC) leave pings working; rmmod and modprobe bring the
+# interface back.
 . /lib/vmtest.sh
 
 MIB=$(sized 32 8)
@@ -87,6 +89,36 @@ log "$IF: maxmtu $max"
 $IP link set "$IF" mtu $((max + 1)) 2>/dev/null && fail "mtu $((max + 1)) past the host's $max accepted"
 run $IP link set "$IF" mtu 68
 run $IP link set "$IF" mtu 1500
+
+# receive filters: promiscuous, all-multicast, a multicast list past the
+# protocol's 32 (all-multicast then), each a SET_RX_FILTER the host takes
+run $IP link set "$IF" promisc on
+run $IP link set "$IF" allmulticast on
+n=0
+while [ $n -lt 40 ]; do
+	$IP maddr add "01:00:5e:00:01:$(printf %02x $n)" dev "$IF" || fail "ip maddr add"
+	n=$((n + 1))
+done
+pings() {
+	out=$($PING -c 10 -i 0.05 -W 2 -q "$(nic_host nic)") || fail "ping: $out"
+	echo "$out" | grep -q ' 10 received' || fail "pings lost: $out"
+}
+pings
+run $IP link set "$IF" promisc off
+run $IP link set "$IF" allmulticast off
+pings
+dmesg_has 'netvsc.*(SET_RX_FILTER|SET_MAC)' && fail "a filter request failed: $(dmesg | grep netvsc | tail -n 3)"
+
+# a new MAC (SET_MAC): the host's unicast filter follows it
+mac=$(nic_mac nic)
+run $IP link set "$IF" address 02:76:6d:62:00:77
+run $IP neigh flush dev "$IF"
+pings
+assert_eq "$(cat "/sys/class/net/$IF/address")" 02:76:6d:62:00:77 "the new MAC"
+run $IP link set "$IF" address "$mac"
+run $IP neigh flush dev "$IF"
+pings
+log "promisc, allmulti, 40 multicast addresses, a new MAC: pings all through"
 
 # a clean unload, and the interface back on a new load
 run $IP link set "$IF" down

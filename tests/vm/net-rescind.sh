@@ -1,0 +1,47 @@
+#!/bin/sh
+# vm-args: --cpus 2 --timeout 900 --nic queues=2
+#
+#   socat out, iperf3 -R in --> ethX netvsc (2 queues) ==> vmbusd <== vmbusctl nic remove, mid-flight
+#                                                          <== vmbusctl nic add (the same TAP)
+#
+# 5 times (2 on the debug kernel): traffic both ways over both queues, the
+# host removes the NIC under it (its sub-channel, then its primary,
+# rescinded); the interface goes within 30 s, with no warning, and the
+# host holds no guest memory any more (every GPADL torn down: the rings
+# and each queue's receive and send buffers); the host adds it back and
+# it pings again.
+. /lib/vmtest.sh
+
+MAC=$(nic_mac nic)
+run modprobe vmbus
+settle
+
+cycles=$(sized 5 2)
+i=1
+while [ $i -le $cycles ]; do
+	wait_for 20 sh -c "grep -qx $MAC /sys/class/net/*/address"
+	IF=$(nic_up nic) || exit 1
+	RELID=$(sysfs_read "/sys/class/net/$IF/device/relid")
+	wait_for 10 "$PING" -c 1 -W 1 -q "$(nic_host nic)"
+	hostnet sink $((5010 + i)) >/dev/null || fail "hostnet sink"
+	$SOCAT -u OPEN:/dev/urandom "TCP:$(nic_host nic):$((5010 + i))" 2>/dev/null &
+	g2h=$!
+	$IPERF3 -c "$(nic_host nic)" -R -P 4 -t 30 >/tmp/h2g.log 2>&1 &
+	h2g=$!
+	sleep $((1 + i % 3))
+	run hostctl nic remove "$RELID"
+	wait_for 30 sh -c "! grep -qx $MAC /sys/class/net/*/address"
+	# the streams have nowhere to go; they are not what is tested
+	kill -9 $g2h $h2g 2>/dev/null
+	wait $g2h $h2g 2>/dev/null
+	wait_for 10 sh -c "hostctl status | grep -qx 'gpadls: 0'"
+	log "cycle $i: removed under traffic, every GPADL torn down"
+	run hostctl nic add "tap=vmbtap0,mac=$MAC,queues=2"
+	i=$((i + 1))
+done
+wait_for 20 sh -c "grep -qx $MAC /sys/class/net/*/address"
+IF=$(nic_up nic) || exit 1
+wait_for 10 "$PING" -c 1 -W 1 -q "$(nic_host nic)"
+dmesg_has 'leak|not torn down|left the channel open' && fail "something leaked"
+assert_eq "$(dmesg_count 'netvsc .*: removed')" "$cycles" "removes"
+echo "net-rescind: ok"
