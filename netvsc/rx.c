@@ -260,7 +260,9 @@ static void netvsc_rx_frame(struct netvsc_queue *q,
 		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q),
 				       le16_to_cpu(m->vlan_tci));
 	skb->protocol = eth_type_trans(skb, ndev);
-	skb_record_rx_queue(skb, q->index);
+	/* A queue ethtool -L just gave up may still have frames in flight. */
+	if (q->index < ndev->real_num_rx_queues)
+		skb_record_rx_queue(skb, q->index);
 
 	u64_stats_update_begin(&q->rx_stats.syncp);
 	q->rx_stats.packets++;
