@@ -137,6 +137,7 @@ struct netvsc_queue {
 	u32 rx_count;
 	u32 rx_next;
 	bool rx_busy;			/* a RECV is being delivered */
+	bool rx_complete;		/* ...and the host asked for its completion */
 	u64 *rx_done;			/* trans_ids to complete, a ring */
 	u32 rx_done_head;
 	u32 rx_done_len;

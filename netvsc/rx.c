@@ -283,7 +283,8 @@ static int netvsc_rx_frames(struct netvsc_queue *q, int budget)
 	}
 	if (q->rx_next == q->rx_count) {
 		q->rx_busy = false;
-		netvsc_recv_done(q, q->rx_trans_id);
+		if (q->rx_complete)
+			netvsc_recv_done(q, q->rx_trans_id);
 	}
 	return done;
 }
@@ -304,6 +305,7 @@ static void netvsc_recv(struct netvsc_queue *q, const struct vmb_pkt *pkt,
 		return;
 	}
 	q->rx_trans_id = pkt->trans_id;
+	q->rx_complete = pkt->flags & VMB_PKT_F_COMPLETION_REQUESTED;
 	q->rx_count = count;
 	q->rx_next = 0;
 	q->rx_busy = true;
