@@ -57,6 +57,16 @@ static void netvsc_queue_teardown_bufs(struct netvsc_queue *q)
 {
 	struct device *dev = &q->nd->vdev->dev;
 
+	/*
+	 * A rescinded sub-channel was retired by vmbus on its own, and the
+	 * host freed its GPADLs with its relid: the memory is ours again,
+	 * and a teardown would name GPADLs the host no longer knows.
+	 */
+	if (q->index && vmb_chan_rescinded(q->chan)) {
+		q->recv_gpadl = 0;
+		q->send_gpadl = 0;
+		return;
+	}
 	if (q->recv_gpadl && vmb_chan_gpadl_teardown(q->chan, q->recv_gpadl)) {
 		dev_warn(dev, "queue %u: receive buffer kept by the host, leaked\n",
 			 q->index);
