@@ -853,11 +853,11 @@ static void dev_resume(struct net_dev *d)
 
 		if (!t->stalled || !d->started)
 			continue;
-		if (t->pending && !rx_frame(d, t))
-			continue;
-		t->pending = false;
+		/* the frame that waited, and on while there is room */
 		t->stalled = false;
-		tap_watch(t, true);
+		tap_read(t);
+		if (!t->stalled)
+			tap_watch(t, true);
 	}
 	recv_flush_all(d);
 }
