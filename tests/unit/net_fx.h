@@ -41,6 +41,7 @@
 #define NET_FX_SEND_PAGES	40
 
 static int net_fx_peer[VMB_NET_QUEUES_MAX];
+static bool net_fx_real_tap;	/* the real /dev/net/tun (test_net_tap.c) */
 static unsigned int net_fx_offload;
 static int net_fx_offload_calls;
 
@@ -184,7 +185,7 @@ static inline struct net_fx *net_fx_create(const char *spec)
 
 	assert_non_null(f);
 	log_init(NULL, VMBD_LOG_QUIET);
-	net_tap = &net_fx_tap;
+	net_tap = net_fx_real_tap ? &tap_linux : &net_fx_tap;
 	net_fx_offload = 0;
 	net_fx_offload_calls = 0;
 	f->m = test_ram_open();
