@@ -724,7 +724,8 @@ static bool rx_frame(struct net_dev *d, struct net_tapq *t)
 	if (q >= NET_QMAX || !d->chan[q] || !d->chan[q]->attached)
 		q = 0;
 	nc = d->chan[q];
-	if (!nc || !nc->attached) {
+	if (!nc || !nc->attached || nc->ch->broken) {
+		/* no queue to take it, nor one that ever will */
 		st->rx_drop_link++;
 		return true;
 	}
@@ -792,9 +793,12 @@ static void tap_read(struct net_tapq *t)
 		if (!t->pending) {
 			r = read(t->fd, t->buf, NET_BUF_LEN);
 			if (r < 0) {
-				if (errno != EAGAIN && errno != EINTR)
-					log_debug("net %s: read: %s", d->tap,
-						  strerror(errno));
+				if (errno == EAGAIN || errno == EINTR)
+					break;
+				/* the TAP went away: stop, rather than spin */
+				log_warn("net %s: TAP queue %u: read: %s; no more frames from it",
+					 d->tap, t->q, strerror(errno));
+				tap_watch(t, false);
 				break;
 			}
 			t->len = (uint32_t)r;
@@ -1630,6 +1634,8 @@ static void net_close(struct channel *ch)
 	d->chan[nc->q] = NULL;
 	if (!nc->q)
 		dev_reset(d);
+	else if (d->started)
+		dev_resume(d);	/* a frame that waited for it goes elsewhere */
 	ch->be_priv = NULL;
 	free(nc);
 }

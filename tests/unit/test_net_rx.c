@@ -184,6 +184,19 @@ static void test_send_gpa(void **state)
 			 VMB_NET_S_INVALID);
 	assert_int_equal(net_fx_counter(f, "bad_ranges"), 1);
 	assert_int_equal(net_fx_tap_get(0, &v, got, sizeof(got)), -1);
+	/* ranges and a section at once: which is the frame? */
+	s.len = htole32(20000);
+	s.section = htole32(0);
+	memcpy(pl + hdr, &s, sizeof(s));
+	guest_put(&f->q[0].gin, VMB_PKT_GPA_RANGE, (uint16_t)(2 + hdr / 8),
+		  (uint16_t)(2 + (hdr + sizeof(s)) / 8),
+		  VMB_PKT_F_COMPLETION_REQUESTED, 11, pl, hdr + sizeof(s));
+	channel_doorbell(f->q[0].ch);
+	assert_int_equal(net_fx_get(f, 0), 1);
+	assert_int_equal(le32toh(((const struct vmb_net_hdr *)f->pkt.payload)->status),
+			 VMB_NET_S_INVALID);
+	assert_int_equal(net_fx_counter(f, "bad_section"), 1);
+	assert_int_equal(net_fx_tap_get(0, &v, got, sizeof(got)), -1);
 }
 
 static void test_send_vlan(void **state)
