@@ -15,6 +15,7 @@
 
 #include <linux/if_tun.h>
 
+#include "daemon/options.h"
 #include "net_fx.h"
 
 static int setup(void **state)
@@ -274,8 +275,8 @@ static void bufs(vmsg *m, uint32_t *len, struct vmb_net_bufs b)
 
 B(b_bufs_gpadl) { UNUSED; struct vmb_net_bufs b = net_fx_bufs_msg(0, 2048, 64, 2048, 64);
 	b.recv_gpadl = htole32(999); bufs(m, len, b); }
-B(b_bufs_ring) { UNUSED; struct vmb_net_bufs b = net_fx_bufs_msg(0, 2048, 64, 2048, 64);
-	b.send_gpadl = htole32(100); bufs(m, len, b); }
+B(b_bufs_ring) { UNUSED; struct vmb_net_bufs b = net_fx_bufs_msg(0, 2048, 64, 2048, 8);
+	b.send_gpadl = htole32(100); bufs(m, len, b); }	/* 8 sections fit it */
 B(b_bufs_same) { UNUSED; struct vmb_net_bufs b = net_fx_bufs_msg(0, 2048, 64, 2048, 64);
 	b.send_gpadl = b.recv_gpadl; bufs(m, len, b); }
 B(b_bufs_other_chan) { UNUSED; struct vmb_net_bufs b = net_fx_bufs_msg(0, 2048, 64, 2048, 64);
@@ -569,6 +570,40 @@ static void test_broken_framing(void **state)
 	assert_true(f->q[0].ch->broken);
 }
 
+/* Each --nic is a device of its own, where it stands; one error line each. */
+static void test_cmdline_each(void **state)
+{
+	char *argv[] = { "vmbusd", "--ivshmem-socket", "s", "--guest-ram", "r",
+			 "--control", "c", "--nic", "tap=na", "--offer", "echo",
+			 "--nic", "tap=nb,queues=2", "--nic", "tap=na", NULL };
+	struct vmbd_conf *c0, *c2, *c3;
+	static struct options o;
+	char msg[256];
+
+	(void)state;
+	log_init(NULL, VMBD_LOG_QUIET);
+	net_tap = &net_fx_tap;
+	assert_int_equal(vmbusd_parse_options(15, argv, &o), 0);
+	assert_int_equal(o.nr_offers, 4);
+	assert_ptr_equal(o.offers[0].be, &vmbd_backend_net);
+	assert_string_equal(o.offers[1].spec, "echo");
+	assert_ptr_equal(o.offers[2].be, &vmbd_backend_net);
+	assert_int_equal(vmbusd_cmdline_conf(&o, 0, &c0, msg, sizeof(msg)), 0);
+	assert_int_equal(vmbusd_cmdline_conf(&o, 2, &c2, msg, sizeof(msg)), 0);
+	assert_ptr_not_equal(c0->conf, c2->conf);
+	/* the third names the first one's TAP: refused, naming the option */
+	assert_int_equal(vmbusd_cmdline_conf(&o, 3, &c3, msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "--nic tap=na: TAP 'na' is another port's already");
+	vmbd_conf_put(c0);
+	vmbd_conf_put(c2);
+	for (unsigned int q = 0; q < 2; q++)
+		if (net_fx_peer[q] > 0) {
+			close(net_fx_peer[q]);
+			net_fx_peer[q] = 0;
+		}
+	net_tap = &tap_linux;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -583,6 +618,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_completions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_broken_framing, setup, teardown),
 		cmocka_unit_test(test_vcases_all_run),
+		cmocka_unit_test(test_cmdline_each),
 #define VC(n) cmocka_unit_test_setup_teardown(test_v##n, setup, teardown)
 		VC(0), VC(1), VC(2), VC(3), VC(4), VC(5), VC(6), VC(7), VC(8),
 		VC(9), VC(10), VC(11), VC(12), VC(13), VC(14), VC(15), VC(16),
