@@ -280,12 +280,12 @@ B(b_bufs_ring) { UNUSED; struct vmb_net_bufs b = net_fx_bufs_msg(0, 2048, 64, 20
 B(b_bufs_same) { UNUSED; struct vmb_net_bufs b = net_fx_bufs_msg(0, 2048, 64, 2048, 64);
 	b.send_gpadl = b.recv_gpadl; bufs(m, len, b); }
 B(b_bufs_other_chan) { UNUSED; struct vmb_net_bufs b = net_fx_bufs_msg(0, 2048, 64, 2048, 64);
-	b.recv_gpadl = htole32(201); bufs(m, len, b);
-	net_fx_gpadl(f, 201, NET_FX_RELID0 + 1, NET_FX_RECV_PFN(1), 4); }
+	b.recv_gpadl = htole32(201); bufs(m, len, b);	/* big enough, but not ours */
+	net_fx_gpadl(f, 201, NET_FX_RELID0 + 1, NET_FX_RECV_PFN(1), 32); }
 B(b_bufs_align) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 2000, 64, 2048, 64)); }
 B(b_bufs_small) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 2048, 64, 192, 64)); }
 B(b_bufs_big) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 2048, 64, 65600, 1)); }
-B(b_bufs_zero) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 2048, 0, 2048, 64)); }
+B(b_bufs_zero) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 2048, 64, 2048, 0)); }
 B(b_bufs_past) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 4096, NET_FX_RECV_PAGES + 1, 2048, 64)); }
 B(b_bufs_send_past) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 2048, 64, 4096, NET_FX_SEND_PAGES + 1)); }
 B(b_bufs_tiny) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 512, 2, 2048, 64)); }
@@ -320,7 +320,10 @@ static struct vmb_net_rx_filter *rxf_of(vmsg *m, uint32_t *len)
 }
 
 B(b_rxf_flags) { UNUSED; rxf_of(m, len)->flags = htole32(0x20); }
-B(b_rxf_count) { UNUSED; rxf_of(m, len)->mc_count = htole32(33); }
+B(b_rxf_count) { UNUSED; struct vmb_net_rx_filter *r = rxf_of(m, len);
+	for (unsigned int i = 0; i < VMB_NET_MC_MAX; i++)
+		r->mc[i][0] = 1;	/* all of them good: only the count is not */
+	r->mc_count = htole32(VMB_NET_MC_MAX + 1); }
 B(b_rxf_unicast) { UNUSED; struct vmb_net_rx_filter *r = rxf_of(m, len);
 	r->mc_count = htole32(1); r->mc[0][0] = 0x02; }
 B(b_rxf_past) { UNUSED; struct vmb_net_rx_filter *r = rxf_of(m, len);
@@ -367,7 +370,8 @@ static struct vmb_net_send *gso_of(vmsg *m, uint32_t *len)
 }
 
 B(b_gso_type) { UNUSED; gso_of(m, len)->meta.gso_type = 3; }
-B(b_gso_nocsum) { UNUSED; gso_of(m, len)->meta.flags = 0; }
+B(b_gso_nocsum) { UNUSED; struct vmb_net_send *s = gso_of(m, len);
+	s->meta.flags = 0; s->meta.csum_start = 0; s->meta.csum_offset = 0; }
 B(b_gso_size) { UNUSED; gso_of(m, len)->meta.gso_size = 0; }
 B(b_gso_hdr_len) { UNUSED; gso_of(m, len)->meta.hdr_len = htole16(1514); }
 B(b_gso_stray) { UNUSED; struct vmb_net_send *s = send_of(m, len, 60);
