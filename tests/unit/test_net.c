@@ -110,6 +110,9 @@ static void test_version_walk_down(void **state)
 	struct vmb_net_config c;
 
 	net_fx_open(f, 0);
+	/* a host that speaks only 1.0 does not know 1.1's types at all */
+	assert_int_equal(net_fx_req(f, 0, &s, sizeof(s)), VMB_NET_S_INVALID);
+	s.hdr.status = 0;
 	assert_int_equal(net_fx_req(f, 0, &in, sizeof(in)),
 			 VMB_NET_S_UNSUPPORTED_VERSION);
 	assert_int_equal(le32toh(in.version), VMB_NET_VERSION_1_0);
@@ -120,6 +123,24 @@ static void test_version_walk_down(void **state)
 	assert_int_equal(le32toh(c.caps), VMB_NET_CAP_ALL & ~VMB_NET_CAP_RSS);
 	assert_int_equal(net_fx_attach(f, 0, 2048, 64), VMB_NET_S_OK);
 	/* a 1.1 message at 1.0 is unknown */
+	assert_int_equal(net_fx_req(f, 0, &s, sizeof(s)), VMB_NET_S_INVALID);
+	assert_int_equal(net_fx_counter(f, "bad_type"), 2);
+}
+
+/* A 1.1 host whose guest settled on 1.0: 1.1's types are unknown. */
+static void test_guest_chose_10(void **state)
+{
+	struct net_fx *f = *state;
+	struct vmb_net_subchannels s = {
+		.hdr.type = htole32(VMB_NET_SUBCHANNELS), .count = htole16(1) };
+	struct vmb_net_config c;
+
+	net_fx_open(f, 0);
+	assert_int_equal(net_fx_init_msg(f, VMB_NET_VERSION_1_0), VMB_NET_S_OK);
+	assert_int_equal(net_fx_config(f, VMB_NET_CAP_ALL, &c), VMB_NET_S_OK);
+	assert_int_equal(le16toh(c.max_queues), 1);
+	assert_int_equal(le32toh(c.caps) & VMB_NET_CAP_RSS, 0);
+	assert_int_equal(net_fx_attach(f, 0, 4096, 17), VMB_NET_S_OK);
 	assert_int_equal(net_fx_req(f, 0, &s, sizeof(s)), VMB_NET_S_INVALID);
 	assert_int_equal(net_fx_counter(f, "bad_type"), 1);
 }
@@ -232,6 +253,8 @@ struct vcase {
 	const char *counter;
 };
 
+static struct vmb_net_send *gso_of(vmsg *m, uint32_t *len);
+
 static struct vmb_net_send *send_of(vmsg *m, uint32_t *len, uint32_t flen)
 {
 	struct vmb_net_send *s = (void *)m->b;
@@ -337,7 +360,7 @@ B(b_mac_reserved) { UNUSED; m->h.type = htole32(VMB_NET_SET_MAC); m->b[8] = 2;
 B(b_send_short) { UNUSED; send_of(m, len, 13); }
 B(b_send_section) { UNUSED; send_of(m, len, 60)->section = htole32(64); }
 B(b_send_nosection) { UNUSED; send_of(m, len, 60)->section = htole32(VMB_NET_NO_SECTION); }
-B(b_send_over_section) { UNUSED; send_of(m, len, 1600); }
+B(b_send_over_section) { UNUSED; gso_of(m, len)->len = htole32(2049); }	/* > its section only */
 B(b_send_mtu) { UNUSED; struct vmb_net_send *s = send_of(m, len, 1519);
 	(void)s; }
 B(b_send_gso_max) { UNUSED; struct vmb_net_send *s = send_of(m, len, VMB_NET_GSO_FRAME_MAX + 1);
@@ -616,6 +639,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_version_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_walk_down, setup_10, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_chose_10, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subchannels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_fifth_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_completion_requested, setup, teardown),
