@@ -1598,9 +1598,13 @@ static int net_open(struct channel *ch)
 	unsigned int q = ch->dev.sub_index;
 	struct net_chan *nc;
 
-	if (!d || !d->tap_open || q >= d->queues || d->chan[q] ||
-	    (q && !d->chan[0]))
+	if (!d || !d->tap_open) {
+		log_warn("relid %u: net: no TAP (offered without tap=NAME)",
+			 ch->relid);
 		return -1;
+	}
+	if (q >= d->queues || d->chan[q] || (q && !d->chan[0]))
+		return -1;	/* no TAP queue for it, or open already */
 	nc = calloc(1, sizeof(*nc));
 	if (!nc)
 		return -1;
