@@ -724,7 +724,8 @@ static bool rx_frame(struct net_dev *d, struct net_tapq *t)
 	if (q >= NET_QMAX || !d->chan[q] || !d->chan[q]->attached)
 		q = 0;
 	nc = d->chan[q];
-	if (!nc || !nc->attached) {
+	if (!nc || !nc->attached || nc->ch->broken) {
+		/* no queue to take it, nor one that ever will */
 		st->rx_drop_link++;
 		return true;
 	}
@@ -792,9 +793,12 @@ static void tap_read(struct net_tapq *t)
 		if (!t->pending) {
 			r = read(t->fd, t->buf, NET_BUF_LEN);
 			if (r < 0) {
-				if (errno != EAGAIN && errno != EINTR)
-					log_debug("net %s: read: %s", d->tap,
-						  strerror(errno));
+				if (errno == EAGAIN || errno == EINTR)
+					break;
+				/* the TAP went away: stop, rather than spin */
+				log_warn("net %s: TAP queue %u: read: %s; no more frames from it",
+					 d->tap, t->q, strerror(errno));
+				tap_watch(t, false);
 				break;
 			}
 			t->len = (uint32_t)r;
@@ -853,11 +857,11 @@ static void dev_resume(struct net_dev *d)
 
 		if (!t->stalled || !d->started)
 			continue;
-		if (t->pending && !rx_frame(d, t))
-			continue;
-		t->pending = false;
+		/* the frame that waited, and on while there is room */
 		t->stalled = false;
-		tap_watch(t, true);
+		tap_read(t);
+		if (!t->stalled)
+			tap_watch(t, true);
 	}
 	recv_flush_all(d);
 }
@@ -1594,9 +1598,13 @@ static int net_open(struct channel *ch)
 	unsigned int q = ch->dev.sub_index;
 	struct net_chan *nc;
 
-	if (!d || !d->tap_open || q >= d->queues || d->chan[q] ||
-	    (q && !d->chan[0]))
+	if (!d || !d->tap_open) {
+		log_warn("relid %u: net: no TAP (offered without tap=NAME)",
+			 ch->relid);
 		return -1;
+	}
+	if (q >= d->queues || d->chan[q] || (q && !d->chan[0]))
+		return -1;	/* no TAP queue for it, or open already */
 	nc = calloc(1, sizeof(*nc));
 	if (!nc)
 		return -1;
@@ -1630,6 +1638,8 @@ static void net_close(struct channel *ch)
 	d->chan[nc->q] = NULL;
 	if (!nc->q)
 		dev_reset(d);
+	else if (d->started)
+		dev_resume(d);	/* a frame that waited for it goes elsewhere */
 	ch->be_priv = NULL;
 	free(nc);
 }

@@ -136,11 +136,15 @@ uint32_t net_rss_hash(const uint8_t key[40], uint32_t types,
 	}
 	if (!type)
 		return 0;
-	if (ports) {
-		if (!l4 || len < l4 + 4)
+	if (ports && (!l4 || len < l4 + 4)) {
+		/* the ports are cut off: the addresses, if that type is on */
+		ports = false;
+		type = alen == 4 ? VMB_NET_HASH_IPV4 : VMB_NET_HASH_IPV6;
+		if (!(types & type))
 			return 0;
-		memcpy(in + 2 * alen, frame + l4, 4);
 	}
+	if (ports)
+		memcpy(in + 2 * alen, frame + l4, 4);
 	*hash = net_toeplitz(key, VMB_NET_RSS_KEY_LEN, in,
 			     2 * alen + (ports ? 4 : 0));
 	return type;

@@ -41,6 +41,7 @@
 #define NET_FX_SEND_PAGES	40
 
 static int net_fx_peer[VMB_NET_QUEUES_MAX];
+static bool net_fx_real_tap;	/* the real /dev/net/tun (test_net_tap.c) */
 static unsigned int net_fx_offload;
 static int net_fx_offload_calls;
 
@@ -94,6 +95,7 @@ struct net_fx {
 	struct vmbd_conf *conf;
 	struct net_fx_q q[VMB_NET_QUEUES_MAX];
 	unsigned int queues;
+	unsigned int out_pages;		/* host-to-guest ring: 1 + 2^n */
 	uint8_t instance[VMB_GUID_LEN];
 	struct gpa_scratch scratch;
 	struct vmbusd *d;
@@ -150,7 +152,7 @@ static inline void net_fx_open(struct net_fx *f, unsigned int q)
 	struct gpadl *g;
 
 	g = net_fx_gpadl(f, 100 + q, relid, NET_FX_RING_PFN(q),
-			 NET_FX_IN_PAGES + NET_FX_OUT_PAGES);
+			 NET_FX_IN_PAGES + f->out_pages);
 	net_fx_gpadl(f, 200 + q, relid, NET_FX_RECV_PFN(q), NET_FX_RECV_PAGES);
 	net_fx_gpadl(f, 300 + q, relid, NET_FX_SEND_PFN(q), NET_FX_SEND_PAGES);
 	f->q[q].ch = channel_open_dev(&f->env, relid, g, NET_FX_IN_PAGES, 1,
@@ -159,7 +161,7 @@ static inline void net_fx_open(struct net_fx *f, unsigned int q)
 	assert_non_null(f->q[q].ch);
 	assert_int_equal(ring_init_tx(&f->q[q].gin, g->page, NET_FX_IN_PAGES), 0);
 	assert_int_equal(ring_init_rx(&f->q[q].gout, g->page + NET_FX_IN_PAGES,
-				      NET_FX_OUT_PAGES), 0);
+				      f->out_pages), 0);
 	if (!q)
 		f->d->cm.chan[NET_FX_PORT].open = f->q[0].ch;
 }
@@ -183,7 +185,7 @@ static inline struct net_fx *net_fx_create(const char *spec)
 
 	assert_non_null(f);
 	log_init(NULL, VMBD_LOG_QUIET);
-	net_tap = &net_fx_tap;
+	net_tap = net_fx_real_tap ? &tap_linux : &net_fx_tap;
 	net_fx_offload = 0;
 	net_fx_offload_calls = 0;
 	f->m = test_ram_open();
@@ -213,6 +215,7 @@ static inline struct net_fx *net_fx_create(const char *spec)
 					     &err), 0);
 	assert_int_equal(relid, NET_FX_PORT);
 	f->tid = 1;
+	f->out_pages = NET_FX_OUT_PAGES;
 	return f;
 }
 

@@ -15,6 +15,7 @@
 
 #include <linux/if_tun.h>
 
+#include "daemon/options.h"
 #include "net_fx.h"
 
 static int setup(void **state)
@@ -109,6 +110,9 @@ static void test_version_walk_down(void **state)
 	struct vmb_net_config c;
 
 	net_fx_open(f, 0);
+	/* a host that speaks only 1.0 does not know 1.1's types at all */
+	assert_int_equal(net_fx_req(f, 0, &s, sizeof(s)), VMB_NET_S_INVALID);
+	s.hdr.status = 0;
 	assert_int_equal(net_fx_req(f, 0, &in, sizeof(in)),
 			 VMB_NET_S_UNSUPPORTED_VERSION);
 	assert_int_equal(le32toh(in.version), VMB_NET_VERSION_1_0);
@@ -119,6 +123,24 @@ static void test_version_walk_down(void **state)
 	assert_int_equal(le32toh(c.caps), VMB_NET_CAP_ALL & ~VMB_NET_CAP_RSS);
 	assert_int_equal(net_fx_attach(f, 0, 2048, 64), VMB_NET_S_OK);
 	/* a 1.1 message at 1.0 is unknown */
+	assert_int_equal(net_fx_req(f, 0, &s, sizeof(s)), VMB_NET_S_INVALID);
+	assert_int_equal(net_fx_counter(f, "bad_type"), 2);
+}
+
+/* A 1.1 host whose guest settled on 1.0: 1.1's types are unknown. */
+static void test_guest_chose_10(void **state)
+{
+	struct net_fx *f = *state;
+	struct vmb_net_subchannels s = {
+		.hdr.type = htole32(VMB_NET_SUBCHANNELS), .count = htole16(1) };
+	struct vmb_net_config c;
+
+	net_fx_open(f, 0);
+	assert_int_equal(net_fx_init_msg(f, VMB_NET_VERSION_1_0), VMB_NET_S_OK);
+	assert_int_equal(net_fx_config(f, VMB_NET_CAP_ALL, &c), VMB_NET_S_OK);
+	assert_int_equal(le16toh(c.max_queues), 1);
+	assert_int_equal(le32toh(c.caps) & VMB_NET_CAP_RSS, 0);
+	assert_int_equal(net_fx_attach(f, 0, 4096, 17), VMB_NET_S_OK);
 	assert_int_equal(net_fx_req(f, 0, &s, sizeof(s)), VMB_NET_S_INVALID);
 	assert_int_equal(net_fx_counter(f, "bad_type"), 1);
 }
@@ -231,6 +253,8 @@ struct vcase {
 	const char *counter;
 };
 
+static struct vmb_net_send *gso_of(vmsg *m, uint32_t *len);
+
 static struct vmb_net_send *send_of(vmsg *m, uint32_t *len, uint32_t flen)
 {
 	struct vmb_net_send *s = (void *)m->b;
@@ -274,17 +298,17 @@ static void bufs(vmsg *m, uint32_t *len, struct vmb_net_bufs b)
 
 B(b_bufs_gpadl) { UNUSED; struct vmb_net_bufs b = net_fx_bufs_msg(0, 2048, 64, 2048, 64);
 	b.recv_gpadl = htole32(999); bufs(m, len, b); }
-B(b_bufs_ring) { UNUSED; struct vmb_net_bufs b = net_fx_bufs_msg(0, 2048, 64, 2048, 64);
-	b.send_gpadl = htole32(100); bufs(m, len, b); }
+B(b_bufs_ring) { UNUSED; struct vmb_net_bufs b = net_fx_bufs_msg(0, 2048, 64, 2048, 8);
+	b.send_gpadl = htole32(100); bufs(m, len, b); }	/* 8 sections fit it */
 B(b_bufs_same) { UNUSED; struct vmb_net_bufs b = net_fx_bufs_msg(0, 2048, 64, 2048, 64);
 	b.send_gpadl = b.recv_gpadl; bufs(m, len, b); }
 B(b_bufs_other_chan) { UNUSED; struct vmb_net_bufs b = net_fx_bufs_msg(0, 2048, 64, 2048, 64);
-	b.recv_gpadl = htole32(201); bufs(m, len, b);
-	net_fx_gpadl(f, 201, NET_FX_RELID0 + 1, NET_FX_RECV_PFN(1), 4); }
+	b.recv_gpadl = htole32(201); bufs(m, len, b);	/* big enough, but not ours */
+	net_fx_gpadl(f, 201, NET_FX_RELID0 + 1, NET_FX_RECV_PFN(1), 32); }
 B(b_bufs_align) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 2000, 64, 2048, 64)); }
 B(b_bufs_small) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 2048, 64, 192, 64)); }
 B(b_bufs_big) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 2048, 64, 65600, 1)); }
-B(b_bufs_zero) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 2048, 0, 2048, 64)); }
+B(b_bufs_zero) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 2048, 64, 2048, 0)); }
 B(b_bufs_past) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 4096, NET_FX_RECV_PAGES + 1, 2048, 64)); }
 B(b_bufs_send_past) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 2048, 64, 4096, NET_FX_SEND_PAGES + 1)); }
 B(b_bufs_tiny) { UNUSED; bufs(m, len, net_fx_bufs_msg(0, 512, 2, 2048, 64)); }
@@ -319,7 +343,10 @@ static struct vmb_net_rx_filter *rxf_of(vmsg *m, uint32_t *len)
 }
 
 B(b_rxf_flags) { UNUSED; rxf_of(m, len)->flags = htole32(0x20); }
-B(b_rxf_count) { UNUSED; rxf_of(m, len)->mc_count = htole32(33); }
+B(b_rxf_count) { UNUSED; struct vmb_net_rx_filter *r = rxf_of(m, len);
+	for (unsigned int i = 0; i < VMB_NET_MC_MAX; i++)
+		r->mc[i][0] = 1;	/* all of them good: only the count is not */
+	r->mc_count = htole32(VMB_NET_MC_MAX + 1); }
 B(b_rxf_unicast) { UNUSED; struct vmb_net_rx_filter *r = rxf_of(m, len);
 	r->mc_count = htole32(1); r->mc[0][0] = 0x02; }
 B(b_rxf_past) { UNUSED; struct vmb_net_rx_filter *r = rxf_of(m, len);
@@ -333,7 +360,7 @@ B(b_mac_reserved) { UNUSED; m->h.type = htole32(VMB_NET_SET_MAC); m->b[8] = 2;
 B(b_send_short) { UNUSED; send_of(m, len, 13); }
 B(b_send_section) { UNUSED; send_of(m, len, 60)->section = htole32(64); }
 B(b_send_nosection) { UNUSED; send_of(m, len, 60)->section = htole32(VMB_NET_NO_SECTION); }
-B(b_send_over_section) { UNUSED; send_of(m, len, 1600); }
+B(b_send_over_section) { UNUSED; gso_of(m, len)->len = htole32(2049); }	/* > its section only */
 B(b_send_mtu) { UNUSED; struct vmb_net_send *s = send_of(m, len, 1519);
 	(void)s; }
 B(b_send_gso_max) { UNUSED; struct vmb_net_send *s = send_of(m, len, VMB_NET_GSO_FRAME_MAX + 1);
@@ -366,7 +393,8 @@ static struct vmb_net_send *gso_of(vmsg *m, uint32_t *len)
 }
 
 B(b_gso_type) { UNUSED; gso_of(m, len)->meta.gso_type = 3; }
-B(b_gso_nocsum) { UNUSED; gso_of(m, len)->meta.flags = 0; }
+B(b_gso_nocsum) { UNUSED; struct vmb_net_send *s = gso_of(m, len);
+	s->meta.flags = 0; s->meta.csum_start = 0; s->meta.csum_offset = 0; }
 B(b_gso_size) { UNUSED; gso_of(m, len)->meta.gso_size = 0; }
 B(b_gso_hdr_len) { UNUSED; gso_of(m, len)->meta.hdr_len = htole16(1514); }
 B(b_gso_stray) { UNUSED; struct vmb_net_send *s = send_of(m, len, 60);
@@ -569,6 +597,40 @@ static void test_broken_framing(void **state)
 	assert_true(f->q[0].ch->broken);
 }
 
+/* Each --nic is a device of its own, where it stands; one error line each. */
+static void test_cmdline_each(void **state)
+{
+	char *argv[] = { "vmbusd", "--ivshmem-socket", "s", "--guest-ram", "r",
+			 "--control", "c", "--nic", "tap=na", "--offer", "echo",
+			 "--nic", "tap=nb,queues=2", "--nic", "tap=na", NULL };
+	struct vmbd_conf *c0, *c2, *c3;
+	static struct options o;
+	char msg[256];
+
+	(void)state;
+	log_init(NULL, VMBD_LOG_QUIET);
+	net_tap = &net_fx_tap;
+	assert_int_equal(vmbusd_parse_options(15, argv, &o), 0);
+	assert_int_equal(o.nr_offers, 4);
+	assert_ptr_equal(o.offers[0].be, &vmbd_backend_net);
+	assert_string_equal(o.offers[1].spec, "echo");
+	assert_ptr_equal(o.offers[2].be, &vmbd_backend_net);
+	assert_int_equal(vmbusd_cmdline_conf(&o, 0, &c0, msg, sizeof(msg)), 0);
+	assert_int_equal(vmbusd_cmdline_conf(&o, 2, &c2, msg, sizeof(msg)), 0);
+	assert_ptr_not_equal(c0->conf, c2->conf);
+	/* the third names the first one's TAP: refused, naming the option */
+	assert_int_equal(vmbusd_cmdline_conf(&o, 3, &c3, msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "--nic tap=na: TAP 'na' is another port's already");
+	vmbd_conf_put(c0);
+	vmbd_conf_put(c2);
+	for (unsigned int q = 0; q < 2; q++)
+		if (net_fx_peer[q] > 0) {
+			close(net_fx_peer[q]);
+			net_fx_peer[q] = 0;
+		}
+	net_tap = &tap_linux;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -577,12 +639,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_version_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version_walk_down, setup_10, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_chose_10, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_subchannels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_fifth_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_completion_requested, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_completions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_broken_framing, setup, teardown),
 		cmocka_unit_test(test_vcases_all_run),
+		cmocka_unit_test(test_cmdline_each),
 #define VC(n) cmocka_unit_test_setup_teardown(test_v##n, setup, teardown)
 		VC(0), VC(1), VC(2), VC(3), VC(4), VC(5), VC(6), VC(7), VC(8),
 		VC(9), VC(10), VC(11), VC(12), VC(13), VC(14), VC(15), VC(16),
