@@ -92,7 +92,9 @@ bool vmb_chan_irq_unmask(struct vmb_channel *chan);
  * that the channel's callback runs again then; -EIO broken; -ENODEV not
  * open; -EMSGSIZE too big for the ring (a packet takes less than half of
  * it, and at most 512 KiB); -EINVAL bad arguments.  Each -EAGAIN counts as
- * ring_full.
+ * ring_full.  The callback may run before -EAGAIN is returned: a driver
+ * that stops its queue on -EAGAIN looks at vmb_chan_send_room() once more
+ * after stopping it, and wakes it if the packet fits now.
  */
 int vmb_chan_send(struct vmb_channel *chan, u16 type, u16 flags, u64 trans_id,
 		  const void *data, u32 len);
