@@ -320,9 +320,9 @@ VMB_ASSERT_OFFSET(struct vmb_net_send, len, 12);
 VMB_ASSERT_OFFSET(struct vmb_net_send, meta, 16);
 
 /*
- * One received frame: len bytes (at least 14) from the start of receive
- * section section, running on through the following sections, all of them
- * inside the receive buffer.
+ * One received frame: len bytes (at least 14) from the start of the
+ * receive section numbered by section, running on through the sections
+ * after it, all of them inside the receive buffer.
  */
 struct vmb_net_rx_desc {
 	__le32 section;
