@@ -102,7 +102,7 @@ static void vmb_chan_room_signalled(struct vmb_channel *chan)
 	spin_lock_irqsave(&chan->out_lock, flags);
 	if (test_bit(VMB_CHAN_F_OPEN, &chan->flags) && chan->out_try_want &&
 	    vmb_ring_space(&chan->out) >= chan->out_try_want) {
-		chan->out_try_want = 0;
+		WRITE_ONCE(chan->out_try_want, 0);
 		if (!atomic_read(&chan->out_waiters))
 			vmb_ring_want_space(&chan->out, 0);
 	}
@@ -153,7 +153,7 @@ static bool vmb_chan_stop(struct vmb_channel *chan)
 
 	spin_lock_irq(&chan->out_lock);
 	was_open = test_and_clear_bit(VMB_CHAN_F_OPEN, &chan->flags);
-	chan->out_try_want = 0;
+	WRITE_ONCE(chan->out_try_want, 0);
 	spin_unlock_irq(&chan->out_lock);
 	if (!was_open)
 		return false;
@@ -202,7 +202,7 @@ static int __vmb_chan_open(struct vmb_channel *chan, u32 ring_size,
 	chan->cb = cb;
 	chan->cb_ctx = ctx;
 	chan->cb_in_irq = in_irq;
-	chan->out_try_want = 0;
+	WRITE_ONCE(chan->out_try_want, 0);
 	WRITE_ONCE(chan->target_vcpu,
 		   (chan->relid - 1) % conn->transport->nr_chan_vectors);
 	clear_bit(VMB_CHAN_F_BROKEN, &chan->flags);
@@ -386,9 +386,10 @@ static int vmb_chan_ring_write(struct vmb_channel *chan,
 /*
  * One attempt to append @p, under out_lock, shared by every send.  When it
  * does not fit, the host is asked (pending_send_sz) to signal once @want
- * bytes are free (*asked is set), and the ring is tried once more: the host
- * may have made the room before it could see the request.  Returns 0, -ENOSPC (the
- * request stands), -ENODEV, -EMSGSIZE, or -EIO (bad read index).
+ * bytes are free (*asked is set), and the ring is tried once more: the
+ * host may have made the room before it could see the request.  Returns 0,
+ * -ENOSPC (the request stands), -ENODEV, -EMSGSIZE, or -EIO (bad read
+ * index).
  */
 static int vmb_chan_put(struct vmb_channel *chan, const struct vmb_chan_pkt *p,
 			u32 want, bool *signal, bool *asked)
@@ -530,7 +531,7 @@ static int vmb_chan_try_write(struct vmb_channel *chan,
 	want = max(prev, need);
 	ret = vmb_chan_put(chan, p, want, &signal, &asked);
 	if (ret == -ENOSPC)
-		chan->out_try_want = want;
+		WRITE_ONCE(chan->out_try_want, want);
 	else if (asked && !prev && !atomic_read(&chan->out_waiters))
 		/* Room on the second look: nobody waits for any now. */
 		vmb_ring_want_space(&chan->out, 0);

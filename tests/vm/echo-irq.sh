@@ -70,14 +70,14 @@ assert_eq "$(sysfs_read /sys/bus/vmb/devices/$E/state)" open "state after the fl
 
 M=$(sized 50000 5000)
 log "flood: $M packets of 8..16384 bytes, host running"
-run bounded 300 sh -c "echo '$M 8 16384' >$D/flood"
+bounded 300 sh -c "echo '$M 8 16384' >$D/flood" || fail "flood failed: $(cat $D/result)"
 r=$(cat $D/result)
 log "$r"
 case "$r" in "count $M good $M bad 0 stale 0 send_errors 0 "*) ;; *) fail "$r" ;; esac
 
 B=$(sized 1000 200)
 log "$B GPA_RANGE packets of 2..8 buffers (vmb_chan_try_send_bufs)"
-run bounded 300 sh -c "echo $B >$D/bufs"
+bounded 300 sh -c "echo $B >$D/bufs" || fail "bufs failed: $(cat $D/result)"
 r=$(cat $D/result)
 log "$r"
 case "$r" in "count $B good $B bad 0 stale 0 send_errors 0 "*) ;; *) fail "$r" ;; esac
