@@ -104,7 +104,33 @@ echo "storvsc's queues (debugfs):"
 cat /sys/kernel/debug/storvsc/*/queues
 run umount /mnt
 
+section "a NIC: netvsc, a net_device whose queues are channels"
+wait_for 20 sh -c "grep -qx $(nic_mac nic) /sys/class/net/*/address"
+IF=$(nic_up nic) || exit 1
+wait_for 10 sh -c "[ \"\$(cat /sys/class/net/$IF/carrier)\" = 1 ]"
+echo "$IF: MAC $(cat /sys/class/net/$IF/address) (the host's), carrier $(cat /sys/class/net/$IF/carrier)," \
+	"driver $(basename "$(readlink /sys/class/net/$IF/device/driver)"), $(find /sys/class/net/$IF/queues -name 'rx-*' | wc -l) queues"
+echo "(host side: vmbtap0, 10.200.0.1, in this run's own network namespace)"
+$PING -c 10 -i 0.05 -q "$(nic_host nic)" | tail -n 2
+dd if=/dev/urandom of=/tmp/out bs=1M count=16 status=none
+mine=$(sha256sum </tmp/out | cut -d' ' -f1)
+got=$(send_file /tmp/out nic 5001) || exit 1
+echo "16 MiB guest to host: sha256 ${mine%"${mine#????????????????}"}... sent, ${got%"${got#????????????????}"}... received ($([ "${got%% *}" = "$mine" ] && echo match || echo MISMATCH))"
+[ "${got%% *}" = "$mine" ] || fail "the host received other bytes"
+sent=$(recv_file 16 nic 5002 /tmp/in) || exit 1
+back=$(sha256sum </tmp/in | cut -d' ' -f1)
+echo "16 MiB host to guest: sha256 ${sent%"${sent#????????????????}"}... sent, ${back%"${back#????????????????}"}... received ($([ "$back" = "${sent%% *}" ] && echo match || echo MISMATCH))"
+[ "$back" = "${sent%% *}" ] || fail "the guest received other bytes"
+rm -f /tmp/in /tmp/out
+echo "offloads:"
+$ETHTOOL -k "$IF" | grep -E '^(rx-checksumming|tx-checksumming|scatter-gather|tcp-segmentation-offload|generic-receive-offload):'
+echo "per-queue counters (ethtool -S):"
+$ETHTOOL -S "$IF" | grep -E 'queue_[0-9]+_(tx|rx)_(packets|bytes):'
+echo "the host's port (vmbusctl nic stats):"
+hostctl nic stats vmbtap0 | grep -E '^(rx_frames|tx_frames|tx_gso|rx_csum_valid) '
+$IP link set "$IF" down
+
 section "unload: every device removed, unload handshake with the host"
 settle
-run rmmod storvsc vmb_testdrv vmb_echo_test vmbus
+run rmmod netvsc storvsc vmb_testdrv vmb_echo_test vmbus
 hostctl status | head -n 4
