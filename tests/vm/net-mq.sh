@@ -1,5 +1,5 @@
 #!/bin/sh
-# vm-args: --cpus 2 --timeout 900 --nic queues=2
+# vm-args: --cpus 2 --mem 1G --timeout 1500 --nic queues=2,mtu=9000
 #
 #   iperf3 -P 8 --> ethX  queue 0 = primary channel,  queue 1 = sub-channel 1 ==> vmbusd ==> vmbtap0
 #                         RSS (SET_RSS: key, 128-entry table) spreads host-to-guest flows

@@ -1,21 +1,28 @@
 #!/bin/sh
-# vm-args: --cpus 2 --timeout 900 --nic queues=2
+# vm-args: --cpus 2 --mem 1G --timeout 1500 --nic queues=2,mtu=9000
 #
 #   ping, socat, ethtool --> ethX  netvsc ==channels==> vmbusd --nic ==> vmbtap0 (10.200.0.1)
 #                                 (a queue per vCPU, 2 served)     (in the run's network namespace)
 #
 # Shows: netvsc loads by modalias and its interface has the host's MAC,
-# carrier, 10000 Mb/s and one queue per vCPU; pings both ways, none lost;
-# 32 MiB cross each way with matching sha256, first with every offload on
-# (so TSO sends go out as GPA ranges), then with checksum and TSO offload
-# off (every frame copied into a send section) and again with them on; no
-# frame was dropped for a validation failure; the MTU stops at the host's
-# largest; promiscuous, all-multicast, 40 multicast addresses and a new
-# MAC (SET_MAC) leave pings working; rmmod and modprobe bring the
-# interface back.
+# carrier, 10000 Mb/s and one queue per vCPU; 1000 pings each way, none
+# lost; iperf3 TCP both ways, with the host's TAP taking GSO frames (TSO)
+# and frames left to it to checksum, and every offload on in ethtool -k;
+# 200 MiB of random bytes each way with matching sha256, with every offload
+# on (TSO sends go out as GPA ranges), then with each of TSO, GSO, GRO, TX
+# checksum and RX checksum off in turn (200 MiB, 32 on the debug kernel,
+# the way the offload acts on), the host's counters showing TSO and TX
+# checksum really stopped; no frame dropped for a validation failure; MTU
+# 9000 (the host's, the largest accepted): unfragmented 9000-byte pings and
+# 32 MiB each way, then back to 1500, where they are refused and 1500-byte
+# ones pass; promiscuous, all-multicast, 40 multicast addresses and a new
+# MAC (SET_MAC) leave pings working; rmmod and modprobe bring the interface
+# back.
 . /lib/vmtest.sh
 
-MIB=$(sized 32 8)
+MIB=200
+OFF_MIB=$(sized 200 32)
+JUMBO_MIB=32
 
 run modprobe vmbus
 settle
@@ -35,26 +42,49 @@ queues=$(find "/sys/class/net/$IF/queues" -name 'rx-*' | wc -l)
 log "$IF has $queues receive queue(s)"
 assert_eq "$queues" "$(grep -c ^processor /proc/cpuinfo)" "queues (one per vCPU)"
 
-# pings: none lost, either way
-out=$($PING -c 20 -i 0.05 -W 2 -q "$(nic_host nic)") || fail "ping: $out"
+# pings: 1000 each way at once, none lost
+$PING -c 1000 -i 0.01 -W 2 -q "$(nic_host nic)" >/tmp/ping.out 2>&1 &
+pid=$!
+out=$(hostnet ping "$(nic_guest nic)" 1000) || fail "ping from the host: $out"
+wait $pid || fail "ping from the guest: $(cat /tmp/ping.out)"
+tail -n 2 /tmp/ping.out
+grep -q ' 1000 received' /tmp/ping.out || fail "ping from the guest lost packets"
 echo "$out" | tail -n 2
-echo "$out" | grep -q ' 20 received' || fail "ping from the guest lost packets"
-out=$(hostnet ping "$(nic_guest nic)" 20) || fail "ping from the host: $out"
-echo "$out" | tail -n 2
-echo "$out" | grep -q ' 20 received' || fail "ping from the host lost packets"
+echo "$out" | grep -q ' 1000 received' || fail "ping from the host lost packets"
 
-# transfer ROUND : MIB MiB each way, checked by sha256
+# hstat NAME : the host port's counter NAME (every queue's, summed)
+hstat() { hostctl nic stats vmbtap0 | awk -v n="$1" '$1 == n { print $2 }'; }
+
+# payload MIB : a file of the first MIB MiB of what the host sent first (the
+# "first transfer" below), and beside it FILE.sum, its "<sha256> <bytes>"
+payload() {
+	if [ ! -f "/tmp/.payload.$1.sum" ]; then
+		dd if="/tmp/.payload.$MIB" of="/tmp/.payload.$1" bs=1M count="$1" status=none ||
+			fail "dd: $1 MiB" >&2
+		echo "$(sha256sum <"/tmp/.payload.$1" | cut -d' ' -f1) $(($1 << 20))" >"/tmp/.payload.$1.sum"
+	fi
+	echo "/tmp/.payload.$1"
+}
+
+# transfer ROUND MIB [WAY] : MIB MiB to the host (WAY "out"), from it ("in")
+# or each way (the default), checked by sha256: to the host the same random
+# bytes each time, from it new ones each time
 transfer() {
-	dd if=/dev/urandom of=/tmp/out bs=1M count="$MIB" status=none
-	want="$(sha256sum </tmp/out | cut -d' ' -f1) $((MIB << 20))"
-	got=$(send_file /tmp/out nic 5001) || exit 1
-	assert_eq "$got" "$want" "$1: guest to host"
-	log "$1: guest to host: $got"
-	sent=$(recv_file "$MIB" nic 5002 /tmp/in) || exit 1
-	got="$(sha256sum </tmp/in | cut -d' ' -f1) $(stat -c %s /tmp/in)"
-	assert_eq "$got" "$sent" "$1: host to guest"
-	log "$1: host to guest: $got"
-	rm -f /tmp/in /tmp/out
+	if [ "${3:-both}" != in ]; then
+		pf=$(payload "$2") || exit 1
+		t0=$(uptime_ms)
+		out=$(send_random "$pf" "$(cat "$pf.sum")" nic 5001) || exit 1
+		t1=$(uptime_ms)
+		assert_eq "$(echo "$out" | sed -n 2p)" "$(echo "$out" | sed -n 1p)" "$1: guest to host"
+		log "$1: guest to host: $(echo "$out" | sed -n 2p), $(($2 * 1000 / (t1 - t0 + 1))) MiB/s"
+	fi
+	if [ "${3:-both}" != out ]; then
+		t0=$(uptime_ms)
+		out=$(recv_random "$2" nic 5002) || exit 1
+		t1=$(uptime_ms)
+		assert_eq "$(echo "$out" | sed -n 2p)" "$(echo "$out" | sed -n 1p)" "$1: host to guest"
+		log "$1: host to guest: $(echo "$out" | sed -n 2p), $(($2 * 1000 / (t1 - t0 + 1))) MiB/s"
+	fi
 }
 
 # qstat NAME : the sum of ethtool -S's queue_*_NAME
@@ -62,19 +92,49 @@ qstat() {
 	$ETHTOOL -S "$IF" | awk -v n="_$1:" '$1 ~ n"$" { s += $2 } END { print s + 0 }'
 }
 
+# offloads are on by default, and TCP both ways uses them: the host's TAP
+# takes GSO frames from the guest (vmbusd counts each as tx_gso)
 run $ETHTOOL -k "$IF"
-$ETHTOOL -k "$IF" | grep -q 'tcp-segmentation-offload: on' || fail "TSO is off"
-transfer "offloads on"
+for f in tx-checksumming rx-checksumming tcp-segmentation-offload \
+	generic-segmentation-offload generic-receive-offload scatter-gather; do
+	$ETHTOOL -k "$IF" | grep -q "^$f: on" || fail "$f is not on"
+done
+gso=$(hstat tx_gso) csum=$(hstat tx_csum)
+run $IPERF3 -c "$(nic_host nic)" -t 3 -f m
+run $IPERF3 -c "$(nic_host nic)" -t 3 -f m -R
+log "host: tx_gso $gso -> $(hstat tx_gso), tx_csum $csum -> $(hstat tx_csum)"
+[ "$(hstat tx_gso)" -gt "$gso" ] || fail "no GSO frame reached the TAP: TSO unused"
+[ "$(hstat tx_csum)" -gt "$csum" ] || fail "no frame left checksumming to the host"
+
+# the first transfer, host to guest, kept: the bytes the guest sends back
+out=$(recv_random "$MIB" nic 5000 "/tmp/.payload.$MIB") || exit 1
+assert_eq "$(echo "$out" | sed -n 2p)" "$(echo "$out" | sed -n 1p)" "first transfer: host to guest"
+echo "$out" | sed -n 2p >"/tmp/.payload.$MIB.sum"
+log "first transfer: host to guest: $(cat "/tmp/.payload.$MIB.sum")"
+transfer "offloads on" "$MIB"
 ranges=$(qstat tx_ranges)
 log "SENDs by GPA range: $ranges, copied: $(qstat tx_copied)"
 [ "$ranges" -gt 0 ] || fail "no SEND went as GPA ranges with TSO on"
 
-run $ETHTOOL -K "$IF" tso off tx off
-before=$ranges
-transfer "offloads off"
-assert_eq "$(qstat tx_ranges)" "$before" "GPA-range SENDs with TSO off"
-run $ETHTOOL -K "$IF" tso on tx on
-transfer "offloads on again"
+# each offload off in turn, with MIB MiB going the way it acts on: the
+# transmit offloads (TSO, GSO, TX checksum) shape what the guest sends, the
+# receive ones (GRO, RX checksum) what it takes in; the host's counters show
+# TSO and TX checksum really stopped
+for f in tso:out gso:out tx:out gro:in rx:in; do
+	run $ETHTOOL -K "$IF" "${f%:*}" off
+	gso=$(hstat tx_gso) csum=$(hstat tx_csum)
+	transfer "${f%:*} off" "$OFF_MIB" "${f#*:}"
+	case ${f%:*} in
+	tso)
+		assert_eq "$(hstat tx_gso)" "$gso" "GSO frames to the host with TSO off" ;;
+	tx)
+		assert_eq "$(hstat tx_gso)" "$gso" "GSO frames to the host with TX checksum off"
+		assert_eq "$(hstat tx_csum)" "$csum" "frames needing a checksum with TX checksum off" ;;
+	esac
+	# TSO needs TX checksum: the kernel took it away with tx, and gives it back
+	run $ETHTOOL -K "$IF" "${f%:*}" on
+	$ETHTOOL -k "$IF" | grep -q '^tcp-segmentation-offload: on' || fail "TSO not back after ${f%:*} on"
+done
 
 $ETHTOOL -S "$IF"
 for r in bad_section bad_length bad_meta bad_gso bad_csum bad_hash bad_vlan; do
@@ -84,11 +144,24 @@ assert_eq "$(qstat rx_bad_recv)" 0 "malformed RECVs"
 assert_eq "$(qstat unknown_completion)" 0 "completions of nothing"
 assert_eq "$(qstat tx_host_invalid)" 0 "SENDs the host refused"
 
+# jumbo frames: the host's 9000 (--nic mtu=9000) is the interface's maximum
 max=$($IP -d link show "$IF" | sed -n 's/.* maxmtu \([0-9]*\).*/\1/p')
 log "$IF: maxmtu $max"
-$IP link set "$IF" mtu $((max + 1)) 2>/dev/null && fail "mtu $((max + 1)) past the host's $max accepted"
+assert_eq "$max" 9000 "the largest MTU (the host's)"
+$IP link set "$IF" mtu 9001 2>/dev/null && fail "mtu 9001 past the host's 9000 accepted"
+run $IP link set "$IF" mtu 9000
+out=$($PING -M do -s 8972 -c 20 -i 0.05 -W 2 -q "$(nic_host nic)") || fail "ping -s 8972: $out"
+echo "$out" | grep -q ' 20 received' || fail "9000-byte pings lost: $out"
+log "MTU 9000: 20 unfragmented 9000-byte pings, none lost"
+transfer "MTU 9000" "$JUMBO_MIB"
+rm -f /tmp/.payload.*
 run $IP link set "$IF" mtu 68
 run $IP link set "$IF" mtu 1500
+$PING -M do -s 8972 -c 1 -W 2 -q "$(nic_host nic)" >/dev/null 2>&1 &&
+	fail "a 9000-byte ping left unfragmented at MTU 1500"
+out=$($PING -M do -s 1472 -c 20 -i 0.05 -W 2 -q "$(nic_host nic)") || fail "ping -s 1472: $out"
+echo "$out" | grep -q ' 20 received' || fail "1500-byte pings lost: $out"
+log "MTU 1500 again: 1500-byte pings through, 9000-byte ones refused"
 
 # receive filters: promiscuous, all-multicast, a multicast list past the
 # protocol's 32 (all-multicast then), each a SET_RX_FILTER the host takes
