@@ -154,16 +154,16 @@ log "$IF: maxmtu $max"
 assert_eq "$max" 9000 "the largest MTU (the host's)"
 $IP link set "$IF" mtu 9001 2>/dev/null && fail "mtu 9001 past the host's 9000 accepted"
 run $IP link set "$IF" mtu 9000
-out=$($PING -M do -s 8972 -c 20 -i 0.05 -W 2 -q "$(nic_host nic)") || fail "ping -s 8972: $out"
+out=$($PING -M "do" -s 8972 -c 20 -i 0.05 -W 2 -q "$(nic_host nic)") || fail "ping -s 8972: $out"
 echo "$out" | grep -q ' 20 received' || fail "9000-byte pings lost: $out"
 log "MTU 9000: 20 unfragmented 9000-byte pings, none lost"
 transfer "MTU 9000" "$JUMBO_MIB"
 rm -f /tmp/.payload.*
 run $IP link set "$IF" mtu 68
 run $IP link set "$IF" mtu 1500
-$PING -M do -s 8972 -c 1 -W 2 -q "$(nic_host nic)" >/dev/null 2>&1 &&
+$PING -M "do" -s 8972 -c 1 -W 2 -q "$(nic_host nic)" >/dev/null 2>&1 &&
 	fail "a 9000-byte ping left unfragmented at MTU 1500"
-out=$($PING -M do -s 1472 -c 20 -i 0.05 -W 2 -q "$(nic_host nic)") || fail "ping -s 1472: $out"
+out=$($PING -M "do" -s 1472 -c 20 -i 0.05 -W 2 -q "$(nic_host nic)") || fail "ping -s 1472: $out"
 echo "$out" | grep -q ' 20 received' || fail "1500-byte pings lost: $out"
 log "MTU 1500 again: 1500-byte pings through, 9000-byte ones refused"
 
