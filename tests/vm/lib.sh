@@ -227,3 +227,18 @@ send_random() {
 	echo "$2"
 	send_file "$1" "$3" "$4"
 }
+
+# echo_random MIB KIND PORT : the host serves MIB MiB of new random bytes on
+# PORT and the guest relays them, as they arrive, back to a sink on PORT+1 (one
+# socat, no file, no hash in the guest: both directions at once, at the cost
+# of one); prints two lines of "<sha256> <bytes>": what the host sent, then
+# what came back to it.
+echo_random() {
+	_er_back=$(($3 + 1))
+	_er_src=$(hostnet source "$3" "$1") || fail "hostnet source $3 $1"
+	hostnet sink "$_er_back" >/dev/null || fail "hostnet sink $_er_back"
+	$SOCAT -b 1048576 -u "TCP:$(nic_host "$2"):$3" "TCP:$(nic_host "$2"):$_er_back" ||
+		fail "socat from $(nic_host "$2"):$3 back to :$_er_back"
+	echo "$_er_src"
+	hostnet sink-result "$_er_back" || fail "hostnet sink-result $_er_back"
+}

@@ -8,14 +8,16 @@
 # carrier, 10000 Mb/s and one queue per vCPU; 1000 pings each way, none
 # lost; iperf3 TCP both ways, with the host's TAP taking GSO frames (TSO)
 # and frames left to it to checksum, and every offload on in ethtool -k;
-# 200 MiB of random bytes (8 on the debug kernel) each way with matching
-# sha256, with every offload on (TSO sends go out as GPA ranges), then with
-# each of TSO, GSO, GRO, TX checksum and RX checksum off in turn (the same
-# size, the way the offload acts on), the host's counters showing TSO and TX
+# a 200 MiB file of random bytes (8 on the debug kernel) from the host and
+# back, the sha256 matching in the guest and on the host, with every offload
+# on (TSO sends go out as GPA ranges); then with each of TSO, GSO, GRO, TX
+# checksum and RX checksum off in turn, 200 MiB (8) of new random bytes
+# relayed by the guest as they arrive back to the host, which compares
+# sha256 (both directions at once), the host's counters showing TSO and TX
 # checksum really stopped; no frame dropped for a validation failure; MTU
 # 9000 (the host's, the largest accepted): unfragmented 9000-byte pings and
-# 32 MiB (8) each way, then back to 1500, where they are refused and 1500-byte
-# ones pass; promiscuous, all-multicast, 40 multicast addresses and a new
+# 32 MiB (8) relayed the same way, then back to 1500, where they are refused
+# and 1500-byte ones pass; promiscuous, all-multicast, 40 multicast addresses and a new
 # MAC (SET_MAC) leave pings working; rmmod and modprobe bring the interface
 # back.
 . /lib/vmtest.sh
@@ -23,7 +25,6 @@
 # 200 MiB; 8 on the debug kernel, where 200 MiB in took 170 s (1 MiB/s)
 # and 32 MiB out took 2 minutes
 MIB=$(sized 200 8)
-OFF_MIB=$MIB
 JUMBO_MIB=$(sized 32 8)
 
 run modprobe vmbus
@@ -57,36 +58,15 @@ echo "$out" | grep -q ' 1000 received' || fail "ping from the host lost packets"
 # hstat NAME : the host port's counter NAME (every queue's, summed)
 hstat() { hostctl nic stats vmbtap0 | awk -v n="$1" '$1 == n { print $2 }'; }
 
-# payload MIB : a file of the first MIB MiB of what the host sent with every
-# offload on (below), and beside it FILE.sum, its "<sha256> <bytes>"
-payload() {
-	if [ ! -f "/tmp/.payload.$1.sum" ]; then
-		dd if="/tmp/.payload.$MIB" of="/tmp/.payload.$1" bs=1M count="$1" status=none ||
-			fail "dd: $1 MiB" >&2
-		echo "$(sha256sum <"/tmp/.payload.$1" | cut -d' ' -f1) $(($1 << 20))" >"/tmp/.payload.$1.sum"
-	fi
-	echo "/tmp/.payload.$1"
-}
-
-# transfer ROUND MIB [WAY] : MIB MiB to the host (WAY "out"), from it ("in")
-# or each way (the default), checked by sha256: to the host the same random
-# bytes each time, from it new ones each time
-transfer() {
-	if [ "${3:-both}" != in ]; then
-		pf=$(payload "$2") || exit 1
-		t0=$(uptime_ms)
-		out=$(send_random "$pf" "$(cat "$pf.sum")" nic 5001) || exit 1
-		t1=$(uptime_ms)
-		assert_eq "$(echo "$out" | sed -n 2p)" "$(echo "$out" | sed -n 1p)" "$1: guest to host"
-		log "$1: guest to host: $(echo "$out" | sed -n 2p), $(($2 * 1000 / (t1 - t0 + 1))) MiB/s"
-	fi
-	if [ "${3:-both}" != out ]; then
-		t0=$(uptime_ms)
-		out=$(recv_random "$2" nic 5002) || exit 1
-		t1=$(uptime_ms)
-		assert_eq "$(echo "$out" | sed -n 2p)" "$(echo "$out" | sed -n 1p)" "$1: host to guest"
-		log "$1: host to guest: $(echo "$out" | sed -n 2p), $(($2 * 1000 / (t1 - t0 + 1))) MiB/s"
-	fi
+# relay ROUND MIB : MIB MiB of new random bytes from the host, relayed by
+# the guest as they come straight back to it (echo_random): every frame both
+# ways goes through the offloads of the moment, and the host compares sha256
+relay() {
+	t0=$(uptime_ms)
+	out=$(echo_random "$2" nic 5002) || exit 1
+	t1=$(uptime_ms)
+	assert_eq "$(echo "$out" | sed -n 2p)" "$(echo "$out" | sed -n 1p)" "$1: host to guest to host"
+	log "$1: host to guest to host: $(echo "$out" | sed -n 2p), $(($2 * 1000 / (t1 - t0 + 1))) MiB/s each way"
 }
 
 # qstat NAME : the sum of ethtool -S's queue_*_NAME
@@ -108,27 +88,30 @@ log "host: tx_gso $gso -> $(hstat tx_gso), tx_csum $csum -> $(hstat tx_csum)"
 [ "$(hstat tx_gso)" -gt "$gso" ] || fail "no GSO frame reached the TAP: TSO unused"
 [ "$(hstat tx_csum)" -gt "$csum" ] || fail "no frame left checksumming to the host"
 
-# offloads on: host to guest, the bytes kept to be sent back, guest to host
+# offloads on: a file from the host, kept, hashed in the guest and sent back
 t0=$(uptime_ms)
-out=$(recv_random "$MIB" nic 5000 "/tmp/.payload.$MIB") || exit 1
+out=$(recv_random "$MIB" nic 5000 /tmp/.payload) || exit 1
 t1=$(uptime_ms)
 assert_eq "$(echo "$out" | sed -n 2p)" "$(echo "$out" | sed -n 1p)" "offloads on: host to guest"
-echo "$out" | sed -n 2p >"/tmp/.payload.$MIB.sum"
-log "offloads on: host to guest: $(cat "/tmp/.payload.$MIB.sum"), $((MIB * 1000 / (t1 - t0 + 1))) MiB/s"
-transfer "offloads on" "$MIB" out
+sum=$(echo "$out" | sed -n 2p)
+log "offloads on: host to guest: $sum, $((MIB * 1000 / (t1 - t0 + 1))) MiB/s"
+t0=$(uptime_ms)
+out=$(send_random /tmp/.payload "$sum" nic 5001) || exit 1
+t1=$(uptime_ms)
+rm -f /tmp/.payload
+assert_eq "$(echo "$out" | sed -n 2p)" "$sum" "offloads on: guest to host"
+log "offloads on: guest to host: $(echo "$out" | sed -n 2p), $((MIB * 1000 / (t1 - t0 + 1))) MiB/s"
 ranges=$(qstat tx_ranges)
 log "SENDs by GPA range: $ranges, copied: $(qstat tx_copied)"
 [ "$ranges" -gt 0 ] || fail "no SEND went as GPA ranges with TSO on"
 
-# each offload off in turn, with MIB MiB going the way it acts on: the
-# transmit offloads (TSO, GSO, TX checksum) shape what the guest sends, the
-# receive ones (GRO, RX checksum) what it takes in; the host's counters show
-# TSO and TX checksum really stopped
-for f in tso:out gso:out tx:out gro:in rx:in; do
-	run $ETHTOOL -K "$IF" "${f%:*}" off
+# each offload off in turn, MIB MiB relayed through the guest both ways; the
+# host's counters show TSO and TX checksum really stopped
+for f in tso gso tx gro rx; do
+	run $ETHTOOL -K "$IF" "$f" off
 	gso=$(hstat tx_gso) csum=$(hstat tx_csum)
-	transfer "${f%:*} off" "$OFF_MIB" "${f#*:}"
-	case ${f%:*} in
+	relay "$f off" "$MIB"
+	case $f in
 	tso)
 		assert_eq "$(hstat tx_gso)" "$gso" "GSO frames to the host with TSO off" ;;
 	tx)
@@ -136,8 +119,8 @@ for f in tso:out gso:out tx:out gro:in rx:in; do
 		assert_eq "$(hstat tx_csum)" "$csum" "frames needing a checksum with TX checksum off" ;;
 	esac
 	# TSO needs TX checksum: the kernel took it away with tx, and gives it back
-	run $ETHTOOL -K "$IF" "${f%:*}" on
-	$ETHTOOL -k "$IF" | grep -q '^tcp-segmentation-offload: on' || fail "TSO not back after ${f%:*} on"
+	run $ETHTOOL -K "$IF" "$f" on
+	$ETHTOOL -k "$IF" | grep -q '^tcp-segmentation-offload: on' || fail "TSO not back after $f on"
 done
 
 $ETHTOOL -S "$IF"
@@ -157,8 +140,7 @@ run $IP link set "$IF" mtu 9000
 out=$($PING -M "do" -s 8972 -c 20 -i 0.05 -W 2 -q "$(nic_host nic)") || fail "ping -s 8972: $out"
 echo "$out" | grep -q ' 20 received' || fail "9000-byte pings lost: $out"
 log "MTU 9000: 20 unfragmented 9000-byte pings, none lost"
-transfer "MTU 9000" "$JUMBO_MIB"
-rm -f /tmp/.payload.*
+relay "MTU 9000" "$JUMBO_MIB"
 run $IP link set "$IF" mtu 68
 run $IP link set "$IF" mtu 1500
 $PING -M "do" -s 8972 -c 1 -W 2 -q "$(nic_host nic)" >/dev/null 2>&1 &&
