@@ -1,5 +1,5 @@
 #!/bin/sh
-# vm-args: --cpus 2 --timeout 900 --nic
+# vm-args: --cpus 2 --mem 1G --timeout 1500 --nic queues=2,mtu=9000
 #
 #   vmbusctl nic fault --> vmbusd malforms its next RECV --> netvsc drops that frame, counts it, delivers the rest
 #   vmbusctl nic link  --> LINK_STATUS                   --> carrier
