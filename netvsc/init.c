@@ -82,6 +82,7 @@ int netvsc_ctl_send(struct netvsc_dev *nd, struct netvsc_queue *q,
 		    struct netvsc_ctl *req)
 {
 	struct device *dev = &nd->vdev->dev;
+	u32 status;
 	u64 id;
 	int ret;
 
@@ -114,7 +115,9 @@ int netvsc_ctl_send(struct netvsc_dev *nd, struct netvsc_queue *q,
 		ret = -EPROTO;
 		goto out;
 	}
-	ret = le32_to_cpu(req->msg.hdr.status);
+	status = le32_to_cpu(req->msg.hdr.status);
+	/* The host's number, which must not pass for an errno. */
+	ret = status <= S32_MAX ? status : -EPROTO;
 out:
 	WRITE_ONCE(nd->ctl, NULL);
 	if (ret < 0)

@@ -76,6 +76,7 @@ static int storvsc_ctl(struct storvsc_ctrl *ctrl, struct storvsc_ctl_req *req)
 {
 	struct storvsc_queue *q = &ctrl->queues[0];
 	struct device *dev = &ctrl->vdev->dev;
+	u32 status;
 	u64 id;
 	int ret;
 
@@ -104,7 +105,9 @@ static int storvsc_ctl(struct storvsc_ctrl *ctrl, struct storvsc_ctl_req *req)
 		ret = -EPROTO;
 		goto out;
 	}
-	ret = le32_to_cpu(req->msg.hdr.status);
+	status = le32_to_cpu(req->msg.hdr.status);
+	/* The host's number, which must not pass for an errno. */
+	ret = status <= S32_MAX ? status : -EPROTO;
 out:
 	WRITE_ONCE(ctrl->ctl, NULL);
 	if (ret < 0)
