@@ -235,8 +235,14 @@ netdev_tx_t netvsc_xmit(struct sk_buff *skb, struct net_device *ndev)
 	u32 len = skb->len;
 	int ret;
 
-	if (index >= nd->nr_queues)
-		index = 0;
+	/*
+	 * The stack picks below real_num_tx_queues, which never exceeds
+	 * nr_queues; another queue would be used without its txq lock.
+	 */
+	if (unlikely(index >= nd->nr_queues)) {
+		dev_kfree_skb_any(skb);
+		return NETDEV_TX_OK;
+	}
 	q = &nd->queues[index];
 	txq = netdev_get_tx_queue(ndev, index);
 
