@@ -58,6 +58,12 @@ echo "$out" | grep -q ' 1000 received' || fail "ping from the host lost packets"
 # hstat NAME : the host port's counter NAME (every queue's, summed)
 hstat() { hostctl nic stats vmbtap0 | awk -v n="$1" '$1 == n { print $2 }'; }
 
+# rate MIB T0 T1 : MIB MiB over T0..T1 (ms) in MiB/s, one decimal
+rate() {
+	_r=$(($1 * 10000 / ($3 - $2 + 1)))
+	echo "$((_r / 10)).$((_r % 10))"
+}
+
 # relay ROUND MIB : MIB MiB of new random bytes from the host, relayed by
 # the guest as they come straight back to it (echo_random): every frame both
 # ways goes through the offloads of the moment, and the host compares sha256
@@ -66,7 +72,7 @@ relay() {
 	out=$(echo_random "$2" nic 5002) || exit 1
 	t1=$(uptime_ms)
 	assert_eq "$(echo "$out" | sed -n 2p)" "$(echo "$out" | sed -n 1p)" "$1: host to guest to host"
-	log "$1: host to guest to host: $(echo "$out" | sed -n 2p), $(($2 * 1000 / (t1 - t0 + 1))) MiB/s each way"
+	log "$1: host to guest to host: $(echo "$out" | sed -n 2p), $(rate "$2" "$t0" "$t1") MiB/s each way"
 }
 
 # qstat NAME : the sum of ethtool -S's queue_*_NAME
@@ -94,13 +100,13 @@ out=$(recv_random "$MIB" nic 5000 /tmp/.payload) || exit 1
 t1=$(uptime_ms)
 assert_eq "$(echo "$out" | sed -n 2p)" "$(echo "$out" | sed -n 1p)" "offloads on: host to guest"
 sum=$(echo "$out" | sed -n 2p)
-log "offloads on: host to guest: $sum, $((MIB * 1000 / (t1 - t0 + 1))) MiB/s"
+log "offloads on: host to guest: $sum, $(rate "$MIB" "$t0" "$t1") MiB/s"
 t0=$(uptime_ms)
 out=$(send_random /tmp/.payload "$sum" nic 5001) || exit 1
 t1=$(uptime_ms)
 rm -f /tmp/.payload
 assert_eq "$(echo "$out" | sed -n 2p)" "$sum" "offloads on: guest to host"
-log "offloads on: guest to host: $(echo "$out" | sed -n 2p), $((MIB * 1000 / (t1 - t0 + 1))) MiB/s"
+log "offloads on: guest to host: $(echo "$out" | sed -n 2p), $(rate "$MIB" "$t0" "$t1") MiB/s"
 ranges=$(qstat tx_ranges)
 log "SENDs by GPA range: $ranges, copied: $(qstat tx_copied)"
 [ "$ranges" -gt 0 ] || fail "no SEND went as GPA ranges with TSO on"
