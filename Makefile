@@ -35,7 +35,7 @@ KBUILD_ARGS = -C $(KDIR) M=$(CURDIR) W=1 $(if $(VMB_TESTS),VMB_TESTS=1)
 	bench-storage bench-net print-dkms-files
 
 # What the DKMS package ships (tests/host/dkms.sh builds exactly these).
-DKMS_FILES := Kbuild Makefile dkms.conf vmbus storvsc netvsc include compat
+DKMS_FILES := Kbuild Makefile dkms.conf vmbus storvsc netvsc util include compat
 
 print-dkms-files:
 	@echo $(DKMS_FILES)

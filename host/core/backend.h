@@ -129,6 +129,13 @@ struct vmbd_backend {
 	 * ("stor_"), so none clashes with the channel layer's.
 	 */
 	void (*chan_stats)(const struct channel *ch, char *buf, size_t len);
+	/*
+	 * A primary channel's device-wide state for vmbusctl status, open or
+	 * not (the heartbeat's alive or unresponsive): " KEY=VALUE" pairs as
+	 * chan_stats writes them, from the device's instance.  Optional.
+	 */
+	void (*dev_stats)(const uint8_t *instance, const struct channel *open,
+			  char *buf, size_t len);
 
 	/* Control commands, ending with an entry whose name is NULL. */
 	const struct vmbd_class_cmd *commands;

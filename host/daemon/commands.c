@@ -48,6 +48,7 @@ static void cmd_status(struct vmbusd *d, int argc, char **argv,
 		const struct chanmgr_channel *ch = chanmgr_channel(&d->cm, relid);
 		const struct chan_stats *st;
 		char counters[640] = "", g2h[64], h2g[64], cls[512] = "";
+		char dev[256] = "";
 
 		if (!ch)
 			continue;
@@ -72,11 +73,14 @@ static void cmd_status(struct vmbusd *d, int argc, char **argv,
 			if (ch->be && ch->be->chan_stats)
 				ch->be->chan_stats(ch->open, cls, sizeof(cls));
 		}
-		cmd_reply_line(r, "channel: relid=%u class=%s class_id=%s instance=%s state=%s%s%s sub=%u",
+		if (ch->be && ch->be->dev_stats && !ch->sub_index)
+			ch->be->dev_stats(ch->instance_id, ch->open, dev,
+					  sizeof(dev));
+		cmd_reply_line(r, "channel: relid=%u class=%s class_id=%s instance=%s state=%s%s%s%s sub=%u",
 			       relid, ch->be ? ch->be->name : "unknown",
 			       guid_format(ch->class_id, cbuf),
 			       guid_format(ch->instance_id, ibuf),
-			       chanmgr_chan_state_name(ch), counters, cls,
+			       chanmgr_chan_state_name(ch), dev, counters, cls,
 			       ch->sub_index);
 	}
 }
