@@ -93,9 +93,9 @@ static void echo_cmd_pause(struct chanmgr *cm, int argc, char **argv,
 
 static const struct vmbd_class_cmd echo_commands[] = {
 	{ "echo-pause", "echo-pause RELID  (stop consuming the channel's guest-to-host ring)",
-	  echo_cmd_pause },
-	{ "echo-resume", "echo-resume RELID", echo_cmd_pause },
-	{ NULL, NULL, NULL }
+	  echo_cmd_pause, false },
+	{ "echo-resume", "echo-resume RELID", echo_cmd_pause, false },
+	{ NULL, NULL, NULL, false }
 };
 
 VMBD_BACKEND(echo) = {

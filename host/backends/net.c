@@ -1867,8 +1867,8 @@ static void cmd_nic(struct chanmgr *cm, int argc, char **argv,
 
 static const struct vmbd_class_cmd net_commands[] = {
 	{ "nic", NIC_USAGE "  (network ports: N is a primary relid or a TAP name; a fault malforms the next RECV once)",
-	  cmd_nic },
-	{ NULL, NULL, NULL }
+	  cmd_nic, false },
+	{ NULL, NULL, NULL, false }
 };
 
 VMBD_BACKEND(net) = {

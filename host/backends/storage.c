@@ -1474,10 +1474,10 @@ static void cmd_fault(struct chanmgr *cm, int argc, char **argv,
 
 static const struct vmbd_class_cmd storage_commands[] = {
 	{ "disk", DISK_USAGE "  (a storage controller's disks: hot-add and hot-remove send LUNS_CHANGED; --relid picks the controller if there are several)",
-	  cmd_disk },
+	  cmd_disk, false },
 	{ "storage-fault", "storage-fault RELID medium-error LUN LBA COUNT | drop N | bad-trans-id | overlong-sense | bad-status | overlong-transfer | clear  (next SRB completion malformed)",
-	  cmd_fault },
-	{ NULL, NULL, NULL }
+	  cmd_fault, false },
+	{ NULL, NULL, NULL, false }
 };
 
 VMBD_BACKEND(storage) = {

@@ -38,8 +38,10 @@ struct ring_pkt;
 
 /*
  * A control command of the class's own: "vmbusctl NAME ARGS...".  Its name
- * is CLASS-..., or the name of one of the class's top-level options (the
- * storage class's --disk and "vmbusctl disk ...").
+ * is CLASS-..., CLASS itself ("vmbusctl kvp get ..."), the name of one of
+ * the class's top-level options (the storage class's --disk and "vmbusctl
+ * disk ..."), or a verb an administrator expects by its own name (the
+ * shutdown class's "shutdown" and "reboot"), marked so.
  */
 struct vmbd_class_cmd {
 	const char *name;	/* "echo-pause", "disk" */
@@ -47,6 +49,7 @@ struct vmbd_class_cmd {
 	/* argv[0] is the name; answer through r (core/cmd.h) */
 	void (*fn)(struct chanmgr *cm, int argc, char **argv,
 		   struct cmd_reply *r);
+	bool verb;		/* a name of its own, not CLASS-... */
 };
 
 /*
