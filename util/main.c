@@ -9,7 +9,6 @@
 
 static struct vmb_driver *const vmb_util_drivers[] = {
 	&vmb_heartbeat_driver,
-	&vmb_shutdown_driver,
 };
 
 static int __init vmb_util_init(void)
@@ -40,6 +39,5 @@ module_init(vmb_util_init);
 module_exit(vmb_util_exit);
 
 VMB_MODULE_ALIAS(VMB_CLASS_HEARTBEAT_STR);
-VMB_MODULE_ALIAS(VMB_CLASS_SHUTDOWN_STR);
-MODULE_DESCRIPTION("Integration services (heartbeat, shutdown) on the vmb bus");
+MODULE_DESCRIPTION("Integration services (heartbeat) on the vmb bus");
 MODULE_LICENSE("GPL");

@@ -89,6 +89,5 @@ __printf(2, 3) void vmb_util_warn(struct vmb_util_dev *u, const char *fmt,
 
 /* The services' drivers, registered by main.c. */
 extern struct vmb_driver vmb_heartbeat_driver;
-extern struct vmb_driver vmb_shutdown_driver;
 
 #endif /* VMB_UTIL_GUEST_H */
