@@ -60,6 +60,10 @@ static int64_t util_send_raw(struct util_chan *u, uint16_t type,
 	if (channel_send(u->ch, VMB_PKT_INBAND, VMB_PKT_F_COMPLETION_REQUESTED,
 			 seq, buf, sizeof(*h) + len) < 0)
 		return -1;
+	/* requests go out from timers and commands, outside a channel pass */
+	if (u->ch->signal && !u->ch->broken)
+		channel_signal_guest(u->ch);
+	u->ch->signal = false;
 	for (i = 0; i < UTIL_PENDING_MAX; i++) {
 		if (!u->pend[i].used) {
 			u->pend[i].used = true;
@@ -81,12 +85,34 @@ int64_t util_send(struct util_chan *u, uint16_t type, const void *body,
 	return util_send_raw(u, type, u->version, body, len);
 }
 
+static void util_negotiate(struct evl *loop, struct evl_timer *t, void *arg)
+{
+	struct util_chan *u = arg;
+	struct vmb_util_negotiate n;
+	unsigned int i;
+
+	if (u->version || u->refused_all)
+		return;
+	if (u->negotiations == UTIL_NEGOTIATE_TRIES) {
+		log_warn("relid %u: %s: no answer to NEGOTIATE, %u tries",
+			 u->ch->relid, u->svc->name, u->negotiations);
+		return;
+	}
+	memset(&n, 0, sizeof(n));
+	n.count = htole16(u->svc->nr_versions);
+	for (i = 0; i < u->svc->nr_versions && i < VMB_UTIL_VERSIONS_MAX; i++)
+		n.versions[i] = htole16(u->svc->versions[i]);
+	util_send_raw(u, VMB_UTIL_NEGOTIATE, 0, &n, sizeof(n));
+	u->negotiations++;
+	if (loop)
+		evl_timer_oneshot(loop, t, UTIL_NEGOTIATE_RETRY_MS,
+				  util_negotiate, u);
+}
+
 int util_chan_open(struct channel *ch, const struct util_svc *svc,
 		   void *priv)
 {
-	struct vmb_util_negotiate n;
 	struct util_chan *u;
-	unsigned int i;
 
 	u = calloc(1, sizeof(*u));
 	if (!u)
@@ -95,17 +121,21 @@ int util_chan_open(struct channel *ch, const struct util_svc *svc,
 	u->svc = svc;
 	u->priv = priv;
 	ch->be_priv = u;
-	memset(&n, 0, sizeof(n));
-	n.count = htole16(svc->nr_versions);
-	for (i = 0; i < svc->nr_versions && i < VMB_UTIL_VERSIONS_MAX; i++)
-		n.versions[i] = htole16(svc->versions[i]);
-	util_send_raw(u, VMB_UTIL_NEGOTIATE, 0, &n, sizeof(n));
+	if (ch->env->loop)
+		evl_timer_oneshot(ch->env->loop, &u->negotiate, 0,
+				  util_negotiate, u);
+	else
+		util_negotiate(NULL, &u->negotiate, u);
 	return 0;
 }
 
 void util_chan_close(struct channel *ch)
 {
-	free(ch->be_priv);
+	struct util_chan *u = ch->be_priv;
+
+	if (u)
+		evl_timer_cancel(&u->negotiate);
+	free(u);
 	ch->be_priv = NULL;
 }
 
@@ -124,6 +154,8 @@ static void util_negotiated(struct util_chan *u, uint16_t status,
 	for (i = 0; i < u->svc->nr_versions; i++)
 		if (u->svc->versions[i] == version)
 			break;
+	if (u->version == version)
+		return;		/* the answer to a retry */
 	if (i == u->svc->nr_versions || u->version) {
 		util_bad(u, "NEGOTIATE chose %s, which we did not offer%s",
 			 util_version_str(version, vbuf),
@@ -183,9 +215,9 @@ void util_packet(struct channel *ch, const struct ring_pkt *pkt)
 			 u->pend[i].type);
 		return;
 	}
-	u->pend[i].used = false;
-	u->nr_pending--;
 	if (type == VMB_UTIL_NEGOTIATE) {
+		u->pend[i].used = false;
+		u->nr_pending--;
 		u->answers++;
 		util_negotiated(u, le16toh(h.status), le16toh(h.version));
 		return;
@@ -203,14 +235,17 @@ void util_packet(struct channel *ch, const struct ring_pkt *pkt)
 		util_bad(u, "type %u has no handler", type);
 		return;
 	}
-	u->answers++;
-	if (le16toh(h.status) != VMB_UTIL_S_OK)
-		u->not_ok++;
-	else if (len < a->min_len) {
+	if (le16toh(h.status) == VMB_UTIL_S_OK && len < a->min_len) {
 		util_bad(u, "type %u: body of %u bytes, at least %u expected",
 			 type, len, a->min_len);
 		return;
 	}
+	/* a bad answer leaves its request waiting for a good one */
+	u->pend[i].used = false;
+	u->nr_pending--;
+	u->answers++;
+	if (le16toh(h.status) != VMB_UTIL_S_OK)
+		u->not_ok++;
 	a->fn(u, le16toh(h.status), pkt->payload + sizeof(h), len, seq);
 }
 

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "core/channel.h"
+#include "core/evloop.h"
 #include "core/log.h"
 #include "vmb_util.h"
 
@@ -67,12 +68,19 @@ struct util_chan {
 	uint64_t bad;			/* answers refused (malformed, unasked) */
 	uint64_t unsent;		/* requests not sent: too many unanswered */
 	struct log_ratelimit rl;
+	struct evl_timer negotiate;	/* NEGOTIATE, until answered */
+	unsigned int negotiations;	/* sent */
 };
 
 /*
  * For a service's open(): allocate its state into ch->be_priv and send
- * NEGOTIATE.  Returns 0 or -1 (out of memory).
+ * NEGOTIATE on the loop's next pass (after the guest got its OPEN_RESULT),
+ * again every UTIL_NEGOTIATE_RETRY_MS while unanswered, at most
+ * UTIL_NEGOTIATE_TRIES times.  Returns 0 or -1 (out of memory).
  */
+#define UTIL_NEGOTIATE_RETRY_MS	1000
+#define UTIL_NEGOTIATE_TRIES	5
+
 int util_chan_open(struct channel *ch, const struct util_svc *svc,
 		   void *priv);
 /* For its close(). */
