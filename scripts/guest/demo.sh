@@ -130,7 +130,24 @@ echo "the host's port (vmbusctl nic stats):"
 hostctl nic stats vmbtap0 | grep -E '^(rx_frames|tx_frames|tx_gso|rx_csum_valid) '
 $IP link set "$IF" down
 
+section "integration services: the heartbeat (vmb_util)"
+H=9c2e41d7-5a38-4f06-b1e9-3d7a8c0f6e25
+wait_for 20 test -L /sys/bus/vmb/devices/$H/driver
+hb_state() { hostctl heartbeat | sed -n 's/.* hb=\([a-z]*\) .*/\1/p'; }
+hb_is() { [ "$(hb_state)" = "$1" ]; }
+wait_for 10 hb_is alive
+echo "the host's heartbeat (vmbusctl heartbeat):"
+hostctl heartbeat | sed 's/^/  /'
+echo "unbind the guest's heartbeat driver:"
+echo "$H" >/sys/bus/vmb/drivers/vmb_heartbeat/unbind
+wait_for 10 hb_is unresponsive
+hostctl heartbeat | sed 's/^/  /'
+echo "bind it again:"
+echo "$H" >/sys/bus/vmb/drivers/vmb_heartbeat/bind
+wait_for 10 hb_is alive
+echo "  the host calls the guest $(hb_state) again"
+
 section "unload: every device removed, unload handshake with the host"
 settle
-run rmmod netvsc storvsc vmb_testdrv vmb_echo_test vmbus
+run rmmod netvsc storvsc vmb_util vmb_testdrv vmb_echo_test vmbus
 hostctl status | head -n 4
