@@ -41,3 +41,4 @@ module_exit(vmb_util_exit);
 VMB_MODULE_ALIAS(VMB_CLASS_HEARTBEAT_STR);
 MODULE_DESCRIPTION("Integration services (heartbeat) on the vmb bus");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VMB_UTIL_DRIVER_VERSION);

@@ -20,6 +20,8 @@
 #include "vmb.h"
 #include "vmb_util.h"
 
+#define VMB_UTIL_DRIVER_VERSION	"0.1.0"
+
 #define VMB_UTIL_RING_SIZE	(16 * 1024)
 #define VMB_UTIL_BODY_MAX	(VMB_UTIL_MSG_MAX - sizeof(struct vmb_util_hdr))
 
