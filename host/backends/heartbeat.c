@@ -217,11 +217,6 @@ static const struct vmbd_class_cmd hb_commands[] = {
 	{ NULL, NULL, NULL, false }
 };
 
-static void hb_chan_stats(const struct channel *ch, char *buf, size_t len)
-{
-	util_chan_stats(ch, buf, len);
-}
-
 VMBD_BACKEND(heartbeat) = {
 	.name = "heartbeat",
 	.guid = VMB_CLASS_HEARTBEAT_BYTES,
@@ -229,7 +224,7 @@ VMBD_BACKEND(heartbeat) = {
 	.open = hb_open,
 	.close = hb_close,
 	.packet = util_packet,
-	.chan_stats = hb_chan_stats,
+	.chan_stats = util_chan_stats,
 	.dev_stats = hb_dev_stats,
 	.commands = hb_commands,
 };
